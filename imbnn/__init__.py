@@ -1,0 +1,7 @@
+"""imbnn: scikit-learn compatible neural-network classifiers for imbalanced data."""
+
+__version__ = "0.1.0.dev0"
+
+from . import losses, metrics, networks, samplers  # noqa: E402  (metrics registers scorers)
+
+__all__ = ["losses", "metrics", "networks", "samplers", "__version__"]

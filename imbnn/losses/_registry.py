@@ -1,0 +1,58 @@
+"""Names of the losses selectable as ``NetClassifier(loss="name")``."""
+
+import inspect
+
+import torch
+
+from ._aum import AUMLoss
+from ._cross_entropy import CrossEntropyLoss
+
+__all__ = ["LOSSES", "get_loss", "register_loss"]
+
+LOSSES = {
+    "cross_entropy": CrossEntropyLoss,
+    "aum": AUMLoss,
+}
+
+
+def register_loss(name, loss_class):
+    """Make ``loss_class`` selectable by ``name`` in ``NetClassifier(loss=name)``."""
+    if not (isinstance(loss_class, type) and issubclass(loss_class, torch.nn.Module)):
+        raise TypeError(f"loss_class must be a torch.nn.Module subclass; got {loss_class!r}.")
+    LOSSES[name] = loss_class
+    return loss_class
+
+
+def get_loss(loss, **params):
+    """Instantiate a loss from a registered name, a class or an instance.
+
+    Parameters the loss's constructor does not accept are dropped, so that an
+    estimator can offer ``class_weight`` to every loss and only those that use
+    it receive it. An instance is returned as is.
+
+    Parameters
+    ----------
+    loss : str, type or torch.nn.Module
+    **params : constructor arguments.
+
+    Returns
+    -------
+    torch.nn.Module
+    """
+    if isinstance(loss, torch.nn.Module):
+        return loss
+    if isinstance(loss, str):
+        try:
+            loss = LOSSES[loss]
+        except KeyError:
+            raise ValueError(
+                f"Unknown loss {loss!r}; registered losses are {sorted(LOSSES)}."
+            ) from None
+    if not (isinstance(loss, type) and issubclass(loss, torch.nn.Module)):
+        raise TypeError(
+            f"loss must be a registered name, a torch.nn.Module class or instance; got {loss!r}."
+        )
+    accepted = inspect.signature(loss.__init__).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    kwargs = {k: v for k, v in params.items() if takes_any or k in accepted}
+    return loss(**kwargs)

@@ -1,0 +1,131 @@
+"""Ready-made networks for tabular rows and flat image rows.
+
+Each takes ``n_features`` (input width) and ``n_outputs`` (1 for a binary task,
+the number of classes otherwise), which imbnn's estimators fill in from the data.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["LinearNet", "MLP", "LeNet5"]
+
+
+class LinearNet(nn.Module):
+    """A linear model: one fully connected layer from features to scores.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.networks import LinearNet
+    >>> LinearNet(n_features=3, n_outputs=1)(torch.zeros(2, 3)).shape
+    torch.Size([2, 1])
+    """
+
+    def __init__(self, n_features, n_outputs=1):
+        super().__init__()
+        self.linear = nn.Linear(n_features, n_outputs)
+
+    def forward(self, X):
+        return self.linear(X)
+
+
+class MLP(nn.Module):
+    """A multi-layer perceptron with ReLU activations and optional dropout.
+
+    Parameters
+    ----------
+    n_features : int
+    n_outputs : int, default=1
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Width of each hidden layer, as in scikit-learn's ``MLPClassifier``;
+        ``()`` gives a linear model.
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.networks import MLP
+    >>> MLP(n_features=4, n_outputs=3, hidden_layer_sizes=(8, 8))(torch.zeros(5, 4)).shape
+    torch.Size([5, 3])
+    """
+
+    def __init__(self, n_features, n_outputs=1, hidden_layer_sizes=(100,), dropout=0.0):
+        super().__init__()
+        layers = []
+        width = n_features
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), nn.ReLU()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = size
+        layers.append(nn.Linear(width, n_outputs))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 convolutional network for images given as flat rows.
+
+    Parameters
+    ----------
+    n_features : int
+        Row width; must equal the product of ``input_shape``.
+    n_outputs : int, default=1
+    input_shape : tuple of int or None, default=None
+        ``(height, width)`` or ``(channels, height, width)``. ``None`` assumes
+        one square channel of side ``sqrt(n_features)`` (28 x 28 for MNIST rows).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.networks import LeNet5
+    >>> LeNet5(n_features=784, n_outputs=10)(torch.zeros(2, 784)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, n_features, n_outputs=1, input_shape=None):
+        super().__init__()
+        if input_shape is None:
+            side = math.isqrt(n_features)
+            if side * side != n_features:
+                raise ValueError(
+                    f"LeNet5 needs input_shape for {n_features} features, which is not a "
+                    "square number of pixels."
+                )
+            input_shape = (side, side)
+        input_shape = tuple(input_shape)
+        if len(input_shape) == 2:
+            input_shape = (1,) + input_shape
+        if math.prod(input_shape) != n_features:
+            raise ValueError(
+                f"input_shape {input_shape} has {math.prod(input_shape)} values but rows "
+                f"have {n_features} features."
+            )
+        self.input_shape = input_shape
+        channels, height, width = input_shape
+        self.features = nn.Sequential(
+            nn.Conv2d(channels, 6, kernel_size=5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, kernel_size=5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        with torch.no_grad():
+            flat = self.features(torch.zeros(1, *input_shape)).numel()
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(flat, 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            nn.Linear(84, n_outputs),
+        )
+
+    def forward(self, X):
+        return self.classifier(self.features(X.reshape(X.shape[0], *self.input_shape)))
