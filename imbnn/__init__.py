@@ -3,5 +3,19 @@
 __version__ = "0.1.0.dev0"
 
 from . import losses, metrics, networks, samplers  # noqa: E402  (metrics registers scorers)
+from .estimators import (  # noqa: E402
+    AUMClassifier,
+    FeaturelessClassifier,
+    NetClassifier,
+)
 
-__all__ = ["losses", "metrics", "networks", "samplers", "__version__"]
+__all__ = [
+    "AUMClassifier",
+    "FeaturelessClassifier",
+    "NetClassifier",
+    "losses",
+    "metrics",
+    "networks",
+    "samplers",
+    "__version__",
+]

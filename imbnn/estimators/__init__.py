@@ -1,0 +1,8 @@
+"""imbnn's classifiers: scikit-learn estimators, most of them skorch networks."""
+
+from ._aum import AUMClassifier
+from ._base import BaseNetClassifier
+from ._featureless import FeaturelessClassifier
+from ._net import NetClassifier
+
+__all__ = ["AUMClassifier", "BaseNetClassifier", "FeaturelessClassifier", "NetClassifier"]

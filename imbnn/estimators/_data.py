@@ -1,0 +1,101 @@
+"""Tensors in, batches out: the data plumbing under imbnn's estimators.
+
+skorch's default ``Dataset`` + ``DataLoader`` collates one example at a time,
+which costs about twice a hand-written loop on small networks. Here every batch
+is a slice (or a gather) of tensors that already sit on the training device.
+"""
+
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["TensorData", "ShuffledBatchSampler", "BatchIterator"]
+
+
+class TensorData:
+    """Features, encoded targets, sample weights and row indices, as tensors on one device.
+
+    ``index`` holds each row's position in the data passed to ``fit``, so a loss
+    can keep per-example state (for example ALM's multipliers) across epochs.
+    """
+
+    def __init__(self, X, y=None, sample_weight=None, index=None):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.index = index if index is not None else torch.arange(len(X), device=X.device)
+
+    def __len__(self):
+        return len(self.X)
+
+    def subset(self, rows):
+        """The rows ``rows`` (an integer array or a slice) as a new ``TensorData``."""
+        if not isinstance(rows, slice):
+            rows = torch.as_tensor(rows, device=self.X.device)
+        return TensorData(
+            self.X[rows],
+            None if self.y is None else self.y[rows],
+            None if self.sample_weight is None else self.sample_weight[rows],
+            self.index[rows],
+        )
+
+    def batch(self, rows):
+        """``(X_batch, info)``: skorch's ``(Xi, yi)`` pair, with ``info`` a dict."""
+        if not isinstance(rows, slice):
+            rows = torch.as_tensor(rows, device=self.X.device)
+        info = {
+            "y": None if self.y is None else self.y[rows],
+            "sample_weight": None if self.sample_weight is None else self.sample_weight[rows],
+            "index": self.index[rows],
+        }
+        return self.X[rows], info
+
+
+class ShuffledBatchSampler:
+    """Random batches of ``batch_size`` row positions, reshuffled at every iteration.
+
+    When one batch covers all rows, the single full batch is a slice: a full-batch
+    gradient does not depend on the order of rows, and a slice costs no copy.
+    """
+
+    def __init__(self, n_samples, batch_size, random_state):
+        self.n_samples = n_samples
+        self.batch_size = n_samples if batch_size in (-1, None) else batch_size
+        self.random_state = random_state
+
+    def __len__(self):
+        return max(1, math.ceil(self.n_samples / self.batch_size))
+
+    def __iter__(self):
+        if self.batch_size >= self.n_samples:
+            yield slice(None)
+            return
+        order = self.random_state.permutation(self.n_samples)
+        for start in range(0, self.n_samples, self.batch_size):
+            yield order[start : start + self.batch_size]
+
+
+class BatchIterator:
+    """Iterable over the batches of ``data`` chosen by ``sampler``; re-iterable per epoch."""
+
+    def __init__(self, data, sampler):
+        self.data = data
+        self.sampler = sampler
+
+    def __len__(self):
+        return len(self.sampler)
+
+    def __iter__(self):
+        for rows in self.sampler:
+            yield self.data.batch(rows)
+
+
+def sequential_slices(n_samples, batch_size):
+    """Consecutive slices covering ``range(n_samples)``, for prediction."""
+    batch_size = n_samples if batch_size in (-1, None) else max(1, batch_size)
+    return [slice(start, start + batch_size) for start in range(0, max(n_samples, 1), batch_size)]
+
+
+def to_numpy(tensor):
+    return tensor.detach().cpu().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
