@@ -206,7 +206,7 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("finite_loss", StopOnNonFiniteLoss()),
         ]
-        if self.validation_fraction > 0:
+        if getattr(self, "validation_indices_", None) is not None:
             callbacks += [
                 ("valid_loss", PassthroughScoring(name="valid_loss")),
                 ("valid_auc", ValidationAUC()),
@@ -287,7 +287,7 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         )
 
     def fit(self, X, y, sample_weight=None):
-        """Train the network.
+        """Train the network (from new initial weights unless ``warm_start``).
 
         Parameters
         ----------
@@ -302,8 +302,31 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         -------
         self
         """
+        return self._fit(X, y, sample_weight, continuing=self.warm_start)
+
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
+        """Train ``max_epochs`` more epochs from the current weights (a first call is ``fit``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : ignored
+            Accepted for scikit-learn's partial_fit convention; the classes are
+            those of the first call's ``y``.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        if isinstance(X, TensorData):  # skorch's own fit/partial_fit on prepared data
+            return NeuralNet.partial_fit(self, X, y, classes=classes, **fit_params)
+        return self._fit(X, y, sample_weight, continuing=True)
+
+    def _fit(self, X, y, sample_weight, continuing):
         self._validate_hyperparameters()
-        continuing = self.warm_start and self.__sklearn_is_fitted__()
+        continuing = continuing and self.__sklearn_is_fitted__()
         X, y = validate_data(self, X, y, dtype="numeric", reset=not continuing)
         check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
@@ -319,11 +342,16 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         self.classes_ = classes
         self.class_counts_ = np.bincount(y_encoded)
         self.n_outputs_ = 1 if len(classes) == 2 else len(classes)
-        sample_weight = (
-            None
-            if sample_weight is None
-            else _check_sample_weight(sample_weight, X, dtype=np.float32, ensure_non_negative=True)
-        )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float32, ensure_non_negative=True
+            )
+            weighted = np.bincount(y_encoded, weights=sample_weight, minlength=len(classes)) > 0
+            if weighted.sum() < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs positive sample weight in at least 2 classes; "
+                    f"only class(es) {classes[weighted].tolist()} have any."
+                )
         seed = (
             None
             if self.random_state is None
@@ -337,25 +365,21 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
             None if sample_weight is None else self._as_tensor(sample_weight),
         )
         with _seeded_torch(seed, self.device):
-            NeuralNet.fit(self, data, None)
+            if not continuing:
+                self.initialize()
+            NeuralNet.partial_fit(self, data, None)
         history = self.history_
         self.n_epochs_ = len(history)
         if self.validation_indices_ is not None:
-            aucs = history[:, "valid_auc"]
-            self.best_epoch_ = int(history[int(np.nanargmax(aucs)), "epoch"])
-            self.best_validation_auc_ = float(np.nanmax(aucs))
+            aucs = np.asarray(history[:, "valid_auc"], dtype=float)
+            best = int(np.nanargmax(aucs)) if np.isfinite(aucs).any() else len(aucs) - 1
+            self.best_epoch_ = int(history[best, "epoch"])
+            self.best_validation_auc_ = float(aucs[best])
         else:
             self.best_epoch_ = self.n_epochs_
             self.best_validation_auc_ = None
         self._after_fit(X, y_encoded, sample_weight)
         return self
-
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
-        if isinstance(X, TensorData):  # skorch's fit calls partial_fit on prepared data
-            return NeuralNet.partial_fit(self, X, y, classes=classes, **fit_params)
-        raise NotImplementedError(
-            f"{type(self).__name__} does not support partial_fit; use warm_start=True with fit."
-        )
 
     def _after_fit(self, X, y_encoded, sample_weight):
         """Called at the end of ``fit`` with the validated data; for post-hoc steps."""
@@ -440,7 +464,8 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         -------
         ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
     def score(self, X, y, sample_weight=None):
         return ClassifierMixin.score(self, X, y, sample_weight=sample_weight)

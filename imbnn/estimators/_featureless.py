@@ -49,6 +49,7 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.classifier_tags.poor_score = True
         return tags
 
     def fit(self, X, y, sample_weight=None):
@@ -65,7 +66,7 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        X, y = validate_data(self, X, y, ensure_all_finite=False, dtype=None)
+        X, y = validate_data(self, X, y, ensure_all_finite=False, dtype="numeric")
         check_classification_targets(y)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
@@ -89,7 +90,7 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, ensure_all_finite=False, dtype=None, reset=False)
+        X = validate_data(self, X, ensure_all_finite=False, dtype="numeric", reset=False)
         return np.tile(self.class_prior_, (X.shape[0], 1))
 
     def predict(self, X):
@@ -104,5 +105,5 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, ensure_all_finite=False, dtype=None, reset=False)
+        X = validate_data(self, X, ensure_all_finite=False, dtype="numeric", reset=False)
         return np.full(X.shape[0], self.majority_class_, dtype=self.classes_.dtype)
