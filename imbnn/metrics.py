@@ -7,15 +7,16 @@ Importing :mod:`imbnn` registers the scorers below by name, so that
 
 import numpy as np
 import torch
+from imblearn.metrics import geometric_mean_score
 from sklearn.metrics import make_scorer
 from sklearn.metrics._scorer import _SCORERS
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_array
 
 from .losses import aum_with_gradient
 
-__all__ = ["aum_score", "register_scorer", "SCORERS"]
+__all__ = ["aum_score", "balanced_brier_score", "register_scorer", "SCORERS"]
 
 
 def aum_score(y_true, y_score, *, variant="rate", sample_weight=None, labels=None):
@@ -51,30 +52,38 @@ def aum_score(y_true, y_score, *, variant="rate", sample_weight=None, labels=Non
     y_true = column_or_1d(y_true)
     y_score = check_array(y_score, ensure_2d=False, dtype=np.float64)
     check_consistent_length(y_true, y_score, sample_weight)
-    encoder = LabelEncoder().fit(y_true if labels is None else labels)
-    if labels is not None and not np.isin(y_true, encoder.classes_).all():
-        raise ValueError("y_true has labels that are not in `labels`.")
-    encoded = encoder.transform(y_true)
+    classes, encoded = _encode_in_order(y_true, labels)
     weight = torch.as_tensor(_check_sample_weight(sample_weight, y_score), dtype=torch.float64)
     scores = torch.as_tensor(y_score, dtype=torch.float64)
     if scores.ndim == 2 and scores.shape[1] == 1:
         scores = scores[:, 0]
     if scores.ndim == 1:
-        if len(encoder.classes_) > 2:
+        if len(classes) > 2:
             raise ValueError(
-                f"y_score is 1-d but y_true has {len(encoder.classes_)} classes; pass "
+                f"y_score is 1-d but y_true has {len(classes)} classes; pass "
                 "one score column per class."
             )
         return float(aum_with_gradient(scores, torch.as_tensor(encoded == 1), weight, variant)[0])
-    if scores.shape[1] != len(encoder.classes_):
+    if scores.shape[1] != len(classes):
         raise ValueError(
-            f"y_score has {scores.shape[1]} columns but there are {len(encoder.classes_)} classes."
+            f"y_score has {scores.shape[1]} columns but there are {len(classes)} classes."
         )
     per_class = [
         float(aum_with_gradient(scores[:, k], torch.as_tensor(encoded == k), weight, variant)[0])
         for k in range(scores.shape[1])
     ]
     return float(np.mean(per_class))
+
+
+def _encode_in_order(y_true, labels=None):
+    """Classes (sorted, or in the order of ``labels``) and each label's position among them."""
+    classes = np.unique(y_true) if labels is None else np.asarray(labels)
+    sorter = np.argsort(classes)
+    positions = np.clip(np.searchsorted(classes, y_true, sorter=sorter), 0, len(classes) - 1)
+    encoded = sorter[positions]
+    if not np.array_equal(classes[encoded], y_true):
+        raise ValueError("y_true has labels that are not in `labels`.")
+    return classes, encoded
 
 
 def _aum_scorer_score(y_true, y_score, **kwargs):
@@ -92,16 +101,147 @@ SCORERS = {
 }
 
 
+def _scoring_name_constraints():
+    """scikit-learn's parameter checks that list the valid scoring strings.
+
+    ``cross_val_score``, ``GridSearchCV`` and others validate ``scoring`` against a
+    set of names taken when scikit-learn was imported; a name must be added to
+    those sets too before it is accepted.
+    """
+    import gc
+
+    import sklearn.feature_selection  # noqa: F401  (modules with a ``scoring`` parameter)
+    import sklearn.inspection  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+
+    return [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, StrOptions) and {"roc_auc", "accuracy"} <= obj.options
+    ]
+
+
 def register_scorer(name, scorer):
     """Make ``scorer`` available to scikit-learn as ``scoring=name``.
 
     scikit-learn resolves scoring strings from its own registry; imbnn adds its
-    scorers there when imported.
+    scorers there (and to scikit-learn's lists of valid names) when imported.
+
+    Parameters
+    ----------
+    name : str
+    scorer : callable
+        A scorer as made by :func:`sklearn.metrics.make_scorer`.
+
+    Returns
+    -------
+    scorer
     """
+    global _NAME_CONSTRAINTS
+    if _NAME_CONSTRAINTS is None:
+        _NAME_CONSTRAINTS = _scoring_name_constraints()
     SCORERS[name] = scorer
     _SCORERS[name] = scorer
+    for constraint in _NAME_CONSTRAINTS:
+        constraint.options.add(name)
     return scorer
+
+
+_NAME_CONSTRAINTS = None
 
 
 for _name, _scorer in list(SCORERS.items()):
     register_scorer(_name, _scorer)
+
+
+def balanced_brier_score(y_true, y_prob, *, labels=None, sample_weight=None):
+    """Balanced Brier score: the Brier score of each class's examples, averaged over classes.
+
+    Wallace and Dahabreh (2012) score the positives and the negatives of a binary
+    task separately; Bellinger et al. (ReMix, 2021) average such per-class scores
+    so that every class counts equally, as balanced accuracy does for accuracy.
+    For a binary task, ``BS+`` is the mean of ``(1 - p)**2`` over the positives,
+    ``BS-`` the mean of ``p**2`` over the negatives (``p`` the probability of the
+    positive class) and the score is ``(BS+ + BS-) / 2``. With ``K > 2`` classes,
+    the per-class score is the mean over that class's examples of the squared
+    distance between the probability vector and the one-hot label (the scale of
+    scikit-learn's multi-class :func:`~sklearn.metrics.brier_score_loss`). Lower
+    is better; 0 is perfect.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Predicted probabilities, one column per class in the order of ``labels``
+        (as ``predict_proba`` returns them). A 1-d array is the probability of the
+        second of two classes (the greater label by default).
+    labels : array-like, default=None
+        The classes in the order of the columns of ``y_prob`` (default: the sorted
+        unique values of ``y_true``). Needed when ``y_true`` lacks a class that
+        ``y_prob`` has a column for.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the examples inside each class's mean.
+
+    Returns
+    -------
+    float
+        The average over the classes present in ``y_true`` (a class without
+        examples has no per-class score).
+
+    Examples
+    --------
+    >>> from imbnn.metrics import balanced_brier_score
+    >>> balanced_brier_score([0, 0, 0, 1], [0.1, 0.1, 0.1, 0.5])
+    0.13
+    """
+    y_true = column_or_1d(y_true)
+    y_prob = check_array(y_prob, ensure_2d=False, dtype=np.float64, input_name="y_prob")
+    check_consistent_length(y_true, y_prob, sample_weight)
+    classes = np.unique(y_true) if labels is None else column_or_1d(labels)
+    if len(np.unique(classes)) != len(classes):
+        raise ValueError(f"labels must be unique; got {classes.tolist()}.")
+    if not np.isin(y_true, classes).all():
+        raise ValueError(
+            f"y_true has labels {np.setdiff1d(y_true, classes).tolist()} that are not in `labels`."
+        )
+    if y_prob.ndim == 2 and y_prob.shape[1] == 1:
+        y_prob = y_prob[:, 0]
+    if y_prob.ndim == 1:
+        if len(classes) != 2:
+            raise ValueError(
+                f"y_prob is 1-d (the probability of the positive class) but there are "
+                f"{len(classes)} classes {classes.tolist()}; pass `labels` with the two classes "
+                "or one probability column per class."
+            )
+        y_prob = np.column_stack([1 - y_prob, y_prob])
+    if y_prob.shape[1] != len(classes):
+        raise ValueError(
+            f"y_prob has {y_prob.shape[1]} columns but there are {len(classes)} classes "
+            f"{classes.tolist()}; pass `labels` to name the class of each column."
+        )
+    if np.any((y_prob < 0) | (y_prob > 1)):
+        raise ValueError("y_prob has values outside [0, 1]; pass probabilities, not scores.")
+    weight = _check_sample_weight(sample_weight, y_prob, ensure_non_negative=True)
+    order = np.argsort(classes)
+    encoded = order[np.searchsorted(classes[order], y_true)]
+    squared_error = ((y_prob - np.eye(len(classes))[encoded]) ** 2).sum(axis=1)
+    if len(classes) == 2:
+        # Both columns carry the same error (1 - p vs p): count it once, as in BS+ and BS-.
+        squared_error /= 2
+    per_class = []
+    for k in np.unique(encoded):
+        in_class = encoded == k
+        if weight[in_class].sum() > 0:
+            per_class.append(np.average(squared_error[in_class], weights=weight[in_class]))
+    if not per_class:
+        raise ValueError("All sample weights are zero; the balanced Brier score is undefined.")
+    return float(np.mean(per_class))
+
+
+register_scorer(
+    "neg_balanced_brier_score",
+    make_scorer(balanced_brier_score, greater_is_better=False, response_method="predict_proba"),
+)
+register_scorer("g_mean", make_scorer(geometric_mean_score))
