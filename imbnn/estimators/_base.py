@@ -165,6 +165,14 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         self.warm_start = warm_start
         vars(self).update(kwargs)
 
+    def __setattr__(self, name, value):
+        # Constructor parameters (module=instance, loss=instance) are stored as they are;
+        # skorch would otherwise treat a torch Module assigned here as a trained component.
+        if name in type(self)._parameter_constraints:
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
     @property
     def _params_to_validate(self):
         return {key for key in vars(self) if "__" in key}
