@@ -4,5 +4,12 @@ from ._aum import AUMClassifier
 from ._base import BaseNetClassifier
 from ._featureless import FeaturelessClassifier
 from ._net import NetClassifier
+from ._remix import ReMixClassifier
 
-__all__ = ["AUMClassifier", "BaseNetClassifier", "FeaturelessClassifier", "NetClassifier"]
+__all__ = [
+    "AUMClassifier",
+    "BaseNetClassifier",
+    "FeaturelessClassifier",
+    "NetClassifier",
+    "ReMixClassifier",
+]

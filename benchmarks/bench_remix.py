@@ -1,0 +1,90 @@
+"""Cost of a ReMix fit next to a plain NetClassifier fit with the same network, epochs and batches.
+
+Target (issue 4): ReMix costs at most 1.2 times the plain fit. Both fits run
+the same number of epochs (no validation, no early stopping) on the same data;
+the fits alternate so that a slow-down of the shared machine hits both, and
+the ratio of the medians is reported.
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_remix.py
+    OMP_NUM_THREADS=1 python benchmarks/bench_remix.py --repeats 3 --n-samples 5000  # quick
+"""
+
+import argparse
+import platform
+import time
+
+import numpy as np
+import torch
+from sklearn.datasets import make_classification
+
+from imbnn.estimators import NetClassifier, ReMixClassifier
+
+
+def _fit_seconds(estimator, X, y):
+    start = time.perf_counter()
+    estimator.fit(X, y)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-samples", type=int, default=20000)
+    parser.add_argument("--n-features", type=int, default=50)
+    parser.add_argument("--n-classes", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+
+    X, y = make_classification(
+        n_samples=args.n_samples,
+        n_features=args.n_features,
+        n_informative=10,
+        n_classes=args.n_classes,
+        weights=[0.95] + [0.05 / (args.n_classes - 1)] * (args.n_classes - 1),
+        random_state=0,
+    )
+    X = X.astype(np.float32)
+    # The paper's tabular network: three hidden layers, dropout 0.1.
+    common = dict(
+        hidden_layer_sizes=(256, 128, 64),
+        module__dropout=0.1,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        validation_fraction=0.0,
+        random_state=0,
+        device=args.device,
+    )
+    candidates = {
+        "NetClassifier": lambda: NetClassifier(**common),
+        'ReMix resampling="batch"': lambda: ReMixClassifier(resampling="batch", **common),
+        'ReMix resampling="sampler"': lambda: ReMixClassifier(resampling="sampler", **common),
+        "MixUp (resampling=None)": lambda: ReMixClassifier(resampling=None, **common),
+    }
+    for make in candidates.values():  # warm-up: first-call costs of torch
+        make().set_params(max_epochs=1).fit(X[:2000], y[:2000])
+    seconds = {name: [] for name in candidates}
+    for _ in range(args.repeats):
+        for name, make in candidates.items():
+            seconds[name].append(_fit_seconds(make(), X, y))
+
+    print(
+        f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{args.threads} thread(s), device {args.device}"
+    )
+    print(
+        f"n={args.n_samples}, d={args.n_features}, classes={args.n_classes}, "
+        f"batch={args.batch_size}, epochs={args.epochs}, repeats={args.repeats}"
+    )
+    base = np.median(seconds["NetClassifier"])
+    print(f"{'fit':32s} {'median s':>9s} {'ratio':>6s}")
+    for name, values in seconds.items():
+        median = np.median(values)
+        print(f"{name:32s} {median:9.3f} {median / base:6.3f}")
+
+
+if __name__ == "__main__":
+    main()

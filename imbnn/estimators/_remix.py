@@ -1,0 +1,229 @@
+"""ReMix: class-balanced mini-batches mixed with MixUp and trained on soft labels."""
+
+from numbers import Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..losses import ImbalancedLoss
+from ..losses._base import weighted_mean
+from ..samplers import ClassBalancedBatchSampler
+from ._base import BaseNetClassifier
+
+__all__ = ["ReMixClassifier"]
+
+
+class _SoftLabelCrossEntropy(ImbalancedLoss):
+    """Cross-entropy against soft labels ``(n, K)`` or hard class indices ``(n,)``.
+
+    Binary scores ``(n,)`` are the logit of class 1: the soft-label binary
+    cross-entropy on the probability of class 1 equals the two-class softmax
+    cross-entropy against the full soft-label vector.
+    """
+
+    def forward(self, scores, target, sample_weight=None):
+        if scores.ndim == 2 and scores.shape[1] == 1:
+            scores = scores[:, 0]
+        soft = target.is_floating_point()
+        if scores.ndim == 1:
+            positive = target[:, 1] if soft else target.to(scores.dtype)
+            per_example = F.binary_cross_entropy_with_logits(scores, positive, reduction="none")
+        else:
+            per_example = F.cross_entropy(scores, target if soft else target.long(), reduction="none")
+        return weighted_mean(per_example, sample_weight)
+
+
+def _balanced_resample(rows, y_rows, random_state):
+    """Rows drawn with replacement, ``len(rows) / c`` from each of the ``c`` classes present.
+
+    Step 3 of the ReMix algorithm (Bellinger et al.): the batch keeps its size; the
+    ``len(rows) % c`` left-over places go to a run of classes starting at a random one.
+    """
+    counts = np.bincount(y_rows)
+    present = np.flatnonzero(counts)
+    slot_class = present[(random_state.randint(len(present)) + np.arange(len(rows))) % len(present)]
+    # Position of each class's first row once the batch is sorted by class.
+    starts = np.cumsum(counts) - counts
+    picks = starts[slot_class] + (random_state.random_sample(len(rows)) * counts[slot_class]).astype(np.intp)
+    return rows[np.argsort(y_rows, kind="stable")[picks]]
+
+
+class _ResampledBatches:
+    """The batches of ``sampler``, each resampled to balanced classes (see ``_balanced_resample``)."""
+
+    def __init__(self, sampler, y, random_state):
+        self.sampler = sampler
+        self.y = np.asarray(y)
+        self.random_state = random_state
+
+    def __len__(self):
+        return len(self.sampler)
+
+    def __iter__(self):
+        for rows in self.sampler:
+            if isinstance(rows, slice):
+                rows = np.arange(len(self.y))[rows]
+            rows = np.asarray(rows)
+            yield _balanced_resample(rows, self.y[rows], self.random_state)
+
+
+def _mixup(X, y, n_classes, lam, partner, sample_weight=None):
+    """MixUp of a batch with itself: ``lam`` times each row plus ``1 - lam`` times its partner.
+
+    Parameters
+    ----------
+    X : tensor of shape (n, ...)
+    y : long tensor of shape (n,)
+        Encoded classes.
+    n_classes : int
+        Width of the soft labels: every class keeps its column, present in the
+        batch or not.
+    lam : float
+        The batch's one mixing weight.
+    partner : long tensor of shape (n,)
+        A permutation of the rows.
+    sample_weight : tensor of shape (n,) or None
+
+    Returns
+    -------
+    X_mixed, soft_labels of shape (n, n_classes), mixed sample_weight (or None)
+    """
+    one_hot = F.one_hot(y, n_classes).to(X.dtype)
+    X_mixed = torch.lerp(X[partner], X, lam)
+    soft_labels = torch.lerp(one_hot[partner], one_hot, lam)
+    if sample_weight is not None:
+        sample_weight = torch.lerp(sample_weight[partner], sample_weight, lam)
+    return X_mixed, soft_labels, sample_weight
+
+
+class ReMixClassifier(BaseNetClassifier):
+    """Neural network trained on class-balanced, mixed mini-batches with soft labels (ReMix).
+
+    ReMix (Bellinger, Corizzo and Japkowicz, "ReMix: Calibrated Resampling for
+    Class Imbalance in Deep Learning", arXiv:2012.02312) changes only the training
+    batches. Each mini-batch is
+
+    1. resampled with replacement to the same number of examples of every class
+       it contains,
+    2. mixed with a shuffled copy of itself, ``x = lam * x + (1 - lam) * x[perm]``,
+       with ONE ``lam ~ Beta(alpha, alpha)`` for the whole batch,
+    3. labelled with the same mixture of the one-hot labels (a soft label with a
+       column for every class), and the network minimises the soft-label
+       cross-entropy.
+
+    Predictions, validation loss, validation AUC and early stopping use the clean,
+    unmixed data. The paper reports a better g-mean and a better balanced Brier
+    score than re-weighting, SMOTE and MixUp on tabular and image data.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        See :class:`~imbnn.estimators.BaseNetClassifier`.
+    alpha : float >= 0, default=0.3
+        Parameter of the Beta distribution of the mixing weight: small values give
+        ``lam`` near 0 or 1 (little mixing), larger values more mixing. 0 turns
+        mixing off (resampling only). The paper's experiments used 0.1 (tabular)
+        and 0.2 (CIFAR-10); its sensitivity analysis found the g-mean stable for
+        alpha in [0.01, 0.4], the balanced Brier score improving towards 0.4, and
+        recommends 0.3; above 0.5 it saw performance degrade. On multi-class data
+        with dispersed classes a smaller alpha mixes less across class regions.
+    resampling : {"batch", "sampler"} or None, default="batch"
+        How the batches are balanced.
+
+        - ``"batch"``: the paper's algorithm: ordinary shuffled batches (stratified
+          when ``min_per_class`` is set), each resampled to balanced classes. It
+          cannot create a class the batch lacks: at 1% minority and a batch of 64,
+          about half the batches have no minority example.
+        - ``"sampler"``: the batches come from
+          :class:`~imbnn.samplers.ClassBalancedBatchSampler`, so every batch holds
+          ``batch_size / n_classes`` examples of every class; use it at strong
+          imbalance or when ``batch_size`` is small next to ``1 / minority share``.
+        - ``None``: no resampling, plain MixUp (Zhang et al. 2018) on the
+          imbalanced batches, the paper's MixUp comparison.
+    **kwargs
+        The parameters of :class:`~imbnn.estimators.BaseNetClassifier`
+        (``hidden_layer_sizes``, ``max_epochs``, ``batch_size``, ``lr``,
+        ``optimizer``, ``validation_fraction``, ``patience``, ``min_per_class``,
+        ``random_state``, ``device``, ``verbose``, ...).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    module_ : torch.nn.Module
+        The trained network (best validation epoch).
+    history_ : skorch.History
+        Per epoch: ``train_loss`` (soft-label cross-entropy of the mixed batches)
+        and, with validation, ``valid_loss`` (cross-entropy of the clean
+        validation rows) and ``valid_auc``.
+    best_epoch_ : int
+    n_epochs_ : int
+    validation_indices_ : ndarray or None
+
+    See Also
+    --------
+    imbnn.estimators.NetClassifier : ``class_weight="balanced"`` is the paper's
+        cost-adjusted comparison; in an imbalanced-learn pipeline after
+        :class:`~imblearn.over_sampling.SMOTE`, its SMOTE comparison.
+    imbnn.metrics.balanced_brier_score : the paper's calibration measure.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from imbnn.estimators import ReMixClassifier
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = ReMixClassifier(alpha=0.3, max_epochs=10, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        **BaseNetClassifier._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "resampling": [StrOptions({"batch", "sampler"}), None],
+    }
+
+    def __init__(self, module=None, *, alpha=0.3, resampling="batch", **kwargs):
+        super().__init__(module, **kwargs)
+        self.alpha = alpha
+        self.resampling = resampling
+
+    def _validate_hyperparameters(self):
+        super()._validate_hyperparameters()
+        if self.resampling == "sampler" and self.min_per_class:
+            raise ValueError(
+                'resampling="sampler" already balances every batch; min_per_class '
+                f"({self.min_per_class}) applies to the shuffled batches of "
+                'resampling="batch" or None. Set one of them.'
+            )
+
+    def _build_loss(self):
+        return _SoftLabelCrossEntropy()
+
+    def _training_batches(self, y):
+        if self.resampling == "sampler":
+            batch_size = len(y) if self.batch_size == -1 else self.batch_size
+            return ClassBalancedBatchSampler(y, batch_size, random_state=self.batch_random_state_)
+        batches = super()._training_batches(y)
+        if self.resampling == "batch":
+            return _ResampledBatches(batches, y, self.batch_random_state_)
+        return batches
+
+    def _mix_batch(self, X, info):
+        """The mixed batch ``(X, soft_labels, sample_weight)`` and its ``lam``."""
+        random_state = self.batch_random_state_
+        lam = 1.0 if self.alpha == 0 else float(random_state.beta(self.alpha, self.alpha))
+        partner = torch.as_tensor(random_state.permutation(len(X)), device=X.device)
+        mixed = _mixup(X, info["y"], len(self.classes_), lam, partner, info["sample_weight"])
+        return mixed, lam
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        X, info = batch
+        (X_mixed, soft_labels, sample_weight), _ = self._mix_batch(X, info)
+        y_pred = self.infer(X_mixed, **fit_params)
+        loss = self.criterion_(self._scores(y_pred), soft_labels, sample_weight=sample_weight)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
