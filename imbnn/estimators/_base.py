@@ -476,4 +476,16 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         return self.classes_[np.argmax(probabilities, axis=1)]
 
     def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict`` on ``X`` (scikit-learn's default classifier score).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
         return ClassifierMixin.score(self, X, y, sample_weight=sample_weight)
