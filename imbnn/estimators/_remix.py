@@ -214,7 +214,11 @@ class ReMixClassifier(BaseNetClassifier):
     def _mix_batch(self, X, info):
         """The mixed batch ``(X, soft_labels, sample_weight)`` and its ``lam``."""
         random_state = self.batch_random_state_
-        lam = 1.0 if self.alpha == 0 else float(random_state.beta(self.alpha, self.alpha))
+        if self.alpha == 0:
+            # No mixing; drawing nothing keeps the batches those of the unmixed network.
+            one_hot = F.one_hot(info["y"], len(self.classes_)).to(X.dtype)
+            return (X, one_hot, info["sample_weight"]), 1.0
+        lam = float(random_state.beta(self.alpha, self.alpha))
         partner = torch.as_tensor(random_state.permutation(len(X)), device=X.device)
         mixed = _mixup(X, info["y"], len(self.classes_), lam, partner, info["sample_weight"])
         return mixed, lam
