@@ -6,12 +6,39 @@ import torch
 
 from ._aum import AUMLoss
 from ._cross_entropy import CrossEntropyLoss
+from ._binary import (
+    AsymmetricFocalLoss,
+    AsymmetricLargeMarginLoss,
+    ClassBalancedBCELoss,
+    FocalLoss,
+    LDAMLoss,
+    LargeMarginLoss,
+    WeightedBCELoss,
+)
+from ._pairwise import AllPairsSquaredHingeLoss, MiniBatchAUCLoss, PairwiseHingeLoss, PairwiseLogisticLoss
+from ._soft_metrics import SoftBalancedAccuracyLoss, SoftF1Loss
 
 __all__ = ["LOSSES", "get_loss", "register_loss"]
 
 LOSSES = {
     "cross_entropy": CrossEntropyLoss,
     "aum": AUMLoss,
+    # Sangalli et al.'s base losses (methods.md 3.3); "bce" is their name for cross-entropy.
+    "bce": CrossEntropyLoss,
+    "weighted_bce": WeightedBCELoss,
+    "class_balanced_bce": ClassBalancedBCELoss,
+    "large_margin": LargeMarginLoss,
+    "asymmetric_large_margin": AsymmetricLargeMarginLoss,
+    "focal": FocalLoss,
+    "asymmetric_focal": AsymmetricFocalLoss,
+    "ldam": LDAMLoss,
+    "mbauc": MiniBatchAUCLoss,
+    # Pairwise ranking and soft-metric losses (methods.md 2).
+    "pairwise_logistic": PairwiseLogisticLoss,
+    "pairwise_hinge": PairwiseHingeLoss,
+    "all_pairs_squared_hinge": AllPairsSquaredHingeLoss,
+    "soft_f1": SoftF1Loss,
+    "soft_balanced_accuracy": SoftBalancedAccuracyLoss,
 }
 
 

@@ -1,0 +1,408 @@
+"""Per-example base losses of Sangalli et al. (NeurIPS 2021), methods.md 3.3.
+
+Weighted and class-balanced cross-entropy, symmetric and asymmetric large-margin and
+focal losses, and LDAM. Every one is written with ``softplus``/``logsigmoid``/
+``log_softmax`` so that logits of +-100 (or more) give finite values and gradients
+in float32.
+
+Binary scores ``(n,)`` are the logit ``z`` of class 1 (the positive, critical class).
+"""
+
+import torch
+import torch.nn.functional as F
+
+from ._base import ImbalancedLoss, as_weights, weighted_mean
+
+__all__ = [
+    "AsymmetricFocalLoss",
+    "AsymmetricLargeMarginLoss",
+    "ClassBalancedBCELoss",
+    "FocalLoss",
+    "LDAMLoss",
+    "LargeMarginLoss",
+    "WeightedBCELoss",
+]
+
+
+def _per_class(values, scores, name):
+    """A per-class sequence as a tensor on the device and in the dtype of ``scores``."""
+    tensor = torch.as_tensor(values, dtype=scores.dtype, device=scores.device).flatten()
+    n_classes = 2 if scores.ndim == 1 else scores.shape[1]
+    if tensor.shape[0] != n_classes:
+        raise ValueError(f"{name} has {tensor.shape[0]} entries but the scores have {n_classes} classes.")
+    return tensor
+
+
+def _class_counts(class_counts, scores, target):
+    """Training class counts if given, else the counts of this batch (at least 1 each)."""
+    n_classes = 2 if scores.ndim == 1 else scores.shape[1]
+    if class_counts is None:
+        counts = torch.bincount(target, minlength=n_classes).to(scores.dtype)
+    else:
+        counts = _per_class(class_counts, scores, "class_counts")
+    if (counts < 0).any():
+        raise ValueError(f"class_counts must be non-negative; got {counts.tolist()}.")
+    # An absent class has no example to weigh; 1 keeps its weight or margin finite.
+    return counts.clamp_min(1)
+
+
+def _example_weights(scores, target, sample_weight, class_weight):
+    """``sample_weight * class_weight[target]``, or None when neither is given."""
+    if class_weight is None:
+        return sample_weight
+    per_example = _per_class(class_weight, scores, "class_weight")[target]
+    return per_example if sample_weight is None else per_example * sample_weight
+
+
+def _require_binary(loss, scores):
+    if scores.ndim != 1:
+        raise ValueError(
+            f"{type(loss).__name__} is defined for binary tasks (scores of shape (n,)); got "
+            f"scores of shape {tuple(scores.shape)}. For several classes use its symmetric "
+            "version or another loss."
+        )
+
+
+def _binary_margin_log_loss(z, positive, positive_margin, negative_margin, scale=1.0):
+    """``-log sigmoid(scale (z - m+))`` for positives, ``-log(1 - sigmoid(scale (z + m-)))`` else."""
+    return torch.where(
+        positive,
+        F.softplus(-scale * (z - positive_margin)),
+        F.softplus(scale * (z + negative_margin)),
+    )
+
+
+def _margin_cross_entropy(scores, target, margin, scale=1.0):
+    """Softmax cross-entropy of ``scale * (scores - margin on the true class's logit)``."""
+    one_hot = F.one_hot(target, scores.shape[1]).to(scores.dtype)
+    return F.cross_entropy(scale * (scores - one_hot * margin), target, reduction="none")
+
+
+class WeightedBCELoss(ImbalancedLoss):
+    """Weighted binary cross-entropy (W-BCE): positives weigh ``c * R``, negatives 1.
+
+    ``R`` is the ratio of negatives to positives in the training data (Sangalli et
+    al., NeurIPS 2021; their grid for ``c`` was 1, 1/3 and 2/3). As in that paper
+    the weights scale the loss: the result is the (sample-weighted) mean of
+    ``weight * bce`` over the batch, not a weighted average as in
+    :class:`CrossEntropyLoss` with ``class_weight``, which has the same gradient
+    direction but a smaller scale. Binary tasks only.
+
+    Parameters
+    ----------
+    c : float, default=1.0
+        Multiplier of the imbalance ratio.
+    class_counts : sequence of 2 int or None, default=None
+        Training examples per class (negatives, positives); imbnn's estimators that
+        pass it: :class:`~imbnn.estimators.ALMClassifier`. ``None`` uses the
+        counts of each batch.
+    class_weight : sequence of 2 float or None, default=None
+        Further per-class factors, multiplied into the W-BCE weights.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import WeightedBCELoss
+    >>> loss = WeightedBCELoss(c=0.5, class_counts=[90, 10])
+    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([0, 1])).item(), 4)  # (1 + 4.5) / 2 * log 2
+    1.9062
+    """
+
+    def __init__(self, c=1.0, class_counts=None, class_weight=None):
+        super().__init__()
+        if not c > 0:
+            raise ValueError(f"c must be positive; got {c!r}.")
+        self.c = c
+        self.class_counts = class_counts
+        self.class_weight = class_weight
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        _require_binary(self, scores)
+        counts = _class_counts(self.class_counts, scores, target)
+        positive_weight = self.c * counts[0] / counts[1]
+        per_example = F.binary_cross_entropy_with_logits(scores, target.to(scores.dtype), reduction="none")
+        per_example = per_example * torch.where(target == 1, positive_weight, 1.0)
+        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+
+
+class ClassBalancedBCELoss(ImbalancedLoss):
+    """Class-balanced cross-entropy (CB-BCE) of Cui et al. (CVPR 2019).
+
+    Class ``k`` with ``n_k`` training examples weighs ``(1 - beta) / (1 - beta**n_k)``,
+    the inverse of its "effective number" of examples. ``beta=0`` is plain
+    cross-entropy, ``beta -> 1`` inverse-frequency weighting. Binary (sigmoid) and
+    multi-class (softmax).
+
+    As published and as used by Sangalli et al. (``beta=0.99``), the weights are
+    not normalised: at ``beta=0.99`` both classes of a large data set weigh about
+    0.01, which scales the whole loss by about 0.01 (with SGD, a 100 times smaller
+    step). ``normalize=True`` divides them by their mean over the classes instead,
+    as Cui et al.'s released code does.
+
+    Parameters
+    ----------
+    beta : float in [0, 1), default=0.99
+        The paper's value for Sangalli et al.'s experiments.
+    class_counts : sequence of int or None, default=None
+        Training examples per class; ``None`` uses the counts of each batch.
+    normalize : bool, default=False
+    class_weight : sequence of float or None, default=None
+        Further per-class factors, multiplied in.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import ClassBalancedBCELoss
+    >>> loss = ClassBalancedBCELoss(beta=0.5, class_counts=[2, 1])
+    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([0, 1])).item(), 4)  # (2/3 + 1) / 2 * log 2
+    0.5776
+    """
+
+    def __init__(self, beta=0.99, class_counts=None, normalize=False, class_weight=None):
+        super().__init__()
+        if not 0 <= beta < 1:
+            raise ValueError(f"beta must be in [0, 1); got {beta!r}.")
+        self.beta = beta
+        self.class_counts = class_counts
+        self.normalize = normalize
+        self.class_weight = class_weight
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        counts = _class_counts(self.class_counts, scores, target)
+        # 1 - beta**n as -expm1(n log beta): exact for beta near 1 and large n.
+        effective = -torch.expm1(counts * torch.log(counts.new_tensor(self.beta))) if self.beta > 0 else 1.0
+        class_weight = (1 - self.beta) / effective * torch.ones_like(counts)
+        if self.normalize:
+            class_weight = class_weight / class_weight.mean()
+        if scores.ndim == 1:
+            per_example = F.binary_cross_entropy_with_logits(scores, target.to(scores.dtype), reduction="none")
+        else:
+            per_example = F.cross_entropy(scores, target, reduction="none")
+        per_example = per_example * class_weight[target]
+        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+
+
+class LargeMarginLoss(ImbalancedLoss):
+    """Symmetric large-margin cross-entropy (S-LM).
+
+    Binary: ``-log sigmoid(z - m)`` for positives and ``-log(1 - sigmoid(z + m))``
+    for negatives, so each class is pushed ``m`` beyond the decision boundary
+    (Sangalli et al., NeurIPS 2021; their grid for ``m`` was 0.5, 2, 4). Multi-class:
+    the softmax cross-entropy with ``m`` subtracted from the true class's logit
+    (additive-margin softmax). The result is the mean weighted by
+    ``sample_weight * class_weight[y]``, as in :class:`CrossEntropyLoss`.
+
+    Parameters
+    ----------
+    margin : float >= 0, default=0.5
+        The value most often selected in Sangalli et al.'s CIFAR experiments.
+    class_weight : sequence of float or None, default=None
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import LargeMarginLoss
+    >>> round(LargeMarginLoss(margin=1.0)(torch.tensor([1.0]), torch.tensor([1])).item(), 4)  # log 2
+    0.6931
+    """
+
+    def __init__(self, margin=0.5, class_weight=None):
+        super().__init__()
+        if not margin >= 0:
+            raise ValueError(f"margin must be non-negative; got {margin!r}.")
+        self.margin = margin
+        self.class_weight = class_weight
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        if scores.ndim == 1:
+            per_example = _binary_margin_log_loss(scores, target == 1, self.margin, self.margin)
+        else:
+            per_example = _margin_cross_entropy(scores, target, self.margin)
+        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+
+
+class AsymmetricLargeMarginLoss(ImbalancedLoss):
+    """Asymmetric large-margin cross-entropy (A-LM): the margin on positives only.
+
+    ``-log sigmoid(z - m)`` for positives, plain ``-log(1 - sigmoid(z))`` for
+    negatives (Sangalli et al., NeurIPS 2021). Binary tasks only.
+
+    Parameters
+    ----------
+    margin : float >= 0, default=0.5
+    class_weight : sequence of 2 float or None, default=None
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import AsymmetricLargeMarginLoss
+    >>> loss = AsymmetricLargeMarginLoss(margin=1.0)
+    >>> round(loss(torch.tensor([1.0, 0.0]), torch.tensor([1, 0])).item(), 4)  # log 2
+    0.6931
+    """
+
+    def __init__(self, margin=0.5, class_weight=None):
+        super().__init__()
+        if not margin >= 0:
+            raise ValueError(f"margin must be non-negative; got {margin!r}.")
+        self.margin = margin
+        self.class_weight = class_weight
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        _require_binary(self, scores)
+        per_example = _binary_margin_log_loss(scores, target == 1, self.margin, 0.0)
+        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+
+
+def _focal_terms(log_p, log_one_minus_p, gamma):
+    """``-(1 - p)**gamma * log p``, with ``(1 - p)**gamma`` as ``exp(gamma log(1 - p))``.
+
+    ``pow(1 - p, gamma)`` has an infinite derivative at ``p = 1`` for ``gamma < 1``
+    (NaN gradients at large logits); the exponential of a finite log does not.
+    """
+    return -torch.exp(gamma * log_one_minus_p) * log_p
+
+
+class FocalLoss(ImbalancedLoss):
+    """Symmetric focal loss (S-FL) of Lin et al. (ICCV 2017), without the alpha factor.
+
+    ``-(1 - p_y)**gamma * log p_y`` with ``p_y`` the predicted probability of the
+    true class (sigmoid for binary scores, softmax for multi-class): well-classified
+    examples are down-weighted, so training focuses on the hard ones. ``gamma=0`` is
+    the cross-entropy. Sangalli et al.'s grid was 0.5, 1, 2. The result is the mean
+    weighted by ``sample_weight * class_weight[y]``.
+
+    Parameters
+    ----------
+    gamma : float >= 0, default=2.0
+        Lin et al.'s default.
+    class_weight : sequence of float or None, default=None
+        Per-class factors (Lin et al.'s alpha, for the binary case ``[1 - alpha, alpha]``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import FocalLoss
+    >>> round(FocalLoss(gamma=1.0)(torch.tensor([0.0]), torch.tensor([1])).item(), 4)  # 0.5 log 2
+    0.3466
+    """
+
+    def __init__(self, gamma=2.0, class_weight=None):
+        super().__init__()
+        if not gamma >= 0:
+            raise ValueError(f"gamma must be non-negative; got {gamma!r}.")
+        self.gamma = gamma
+        self.class_weight = class_weight
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        if scores.ndim == 1:
+            # Log-probability of the true class and of its complement, from the signed logit.
+            signed = torch.where(target == 1, scores, -scores)
+            per_example = _focal_terms(F.logsigmoid(signed), F.logsigmoid(-signed), self.gamma)
+        else:
+            log_p = F.log_softmax(scores, dim=1).gather(1, target[:, None])[:, 0]
+            true_class = F.one_hot(target, scores.shape[1]).bool()
+            # log(1 - p_y) = logsumexp of the other logits - logsumexp of all: finite gradients.
+            log_rest = scores.masked_fill(true_class, float("-inf")).logsumexp(1) - scores.logsumexp(1)
+            per_example = _focal_terms(log_p, log_rest, self.gamma)
+        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+
+
+class AsymmetricFocalLoss(ImbalancedLoss):
+    """Asymmetric focal loss (A-FL): plain log-loss on positives, focal factor on negatives.
+
+    ``-log sigmoid(z)`` for positives and ``-sigmoid(z)**gamma * log(1 - sigmoid(z))``
+    for negatives (Sangalli et al., NeurIPS 2021): easy negatives are down-weighted
+    while every positive keeps its full loss. Binary tasks only.
+
+    Parameters
+    ----------
+    gamma : float >= 0, default=2.0
+    class_weight : sequence of 2 float or None, default=None
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import AsymmetricFocalLoss
+    >>> loss = AsymmetricFocalLoss(gamma=1.0)
+    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([1, 0])).item(), 4)  # (1 + 0.5) / 2 * log 2
+    0.5199
+    """
+
+    def __init__(self, gamma=2.0, class_weight=None):
+        super().__init__()
+        if not gamma >= 0:
+            raise ValueError(f"gamma must be non-negative; got {gamma!r}.")
+        self.gamma = gamma
+        self.class_weight = class_weight
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        _require_binary(self, scores)
+        positive = target == 1
+        focal_negative = _focal_terms(F.logsigmoid(-scores), F.logsigmoid(scores), self.gamma)
+        per_example = torch.where(positive, F.softplus(-scores), focal_negative)
+        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+
+
+class LDAMLoss(ImbalancedLoss):
+    """Label-distribution-aware margin loss (LDAM) of Cao et al. (NeurIPS 2019).
+
+    Cross-entropy on ``scale * (scores - Delta_y on the true class)`` with a larger
+    margin for rarer classes: ``Delta_k = C / n_k**(1/4)``, ``C`` set so that the
+    largest margin is ``max_margin``. Cao et al. compute the scores with a
+    normalised last layer (cosine similarities in [-1, 1]) and scale them by
+    ``s = 30``; give such a network, or use ``scale=1`` on ordinary logits. For a
+    binary score ``z`` (class 1's score minus class 0's) the loss is
+    ``softplus(-scale (z - Delta_1))`` for positives and
+    ``softplus(scale (z + Delta_0))`` for negatives: the two-logit LDAM. The result
+    is the mean weighted by ``sample_weight * class_weight[y]``.
+
+    Parameters
+    ----------
+    max_margin : float > 0, default=0.5
+        Margin of the rarest class (Cao et al.'s and Sangalli et al.'s value).
+    scale : float > 0, default=30.0
+    class_counts : sequence of int or None, default=None
+        Training examples per class; ``None`` uses the counts of each batch.
+    class_weight : sequence of float or None, default=None
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import LDAMLoss
+    >>> loss = LDAMLoss(max_margin=0.5, scale=1.0, class_counts=[16, 1])
+    >>> round(loss(torch.tensor([0.5]), torch.tensor([1])).item(), 4)  # margin 0.5: log 2
+    0.6931
+    """
+
+    def __init__(self, max_margin=0.5, scale=30.0, class_counts=None, class_weight=None):
+        super().__init__()
+        if not max_margin > 0:
+            raise ValueError(f"max_margin must be positive; got {max_margin!r}.")
+        if not scale > 0:
+            raise ValueError(f"scale must be positive; got {scale!r}.")
+        self.max_margin = max_margin
+        self.scale = scale
+        self.class_counts = class_counts
+        self.class_weight = class_weight
+
+    def margins(self, scores, target):
+        """Each class's margin ``Delta_k`` for these scores (the batch's counts if none were given)."""
+        counts = _class_counts(self.class_counts, scores, target)
+        inverse_root = counts ** -0.25
+        return self.max_margin * inverse_root / inverse_root.max()
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        margin = self.margins(scores, target)
+        if scores.ndim == 1:
+            per_example = _binary_margin_log_loss(scores, target == 1, margin[1], margin[0], self.scale)
+        else:
+            per_example = _margin_cross_entropy(scores, target, margin, self.scale)
+        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
