@@ -266,7 +266,8 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
             Encoded classes of the training rows.
         """
         batch_size = len(y) if self.batch_size == -1 else self.batch_size
-        if self.min_per_class:
+        # A full batch holds every class already, and as a slice it costs no copy.
+        if self.min_per_class and batch_size < len(y):
             return StratifiedBatchSampler(
                 y, batch_size, min_per_class=self.min_per_class, random_state=self.batch_random_state_
             )
