@@ -8,7 +8,7 @@ Importing :mod:`imbnn` registers the scorers below by name, so that
 import numpy as np
 import torch
 from imblearn.metrics import geometric_mean_score
-from sklearn.metrics import make_scorer
+from sklearn.metrics import make_scorer, roc_curve
 from sklearn.metrics._scorer import _SCORERS
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import StrOptions
@@ -16,7 +16,7 @@ from sklearn.utils.validation import _check_sample_weight, check_array
 
 from .losses import aum_with_gradient
 
-__all__ = ["aum_score", "balanced_brier_score", "register_scorer", "SCORERS"]
+__all__ = ["aum_score", "balanced_brier_score", "register_scorer", "SCORERS", "fpr_at_tpr"]
 
 
 def aum_score(y_true, y_score, *, variant="rate", sample_weight=None, labels=None):
@@ -245,3 +245,80 @@ register_scorer(
     make_scorer(balanced_brier_score, greater_is_better=False, response_method="predict_proba"),
 )
 register_scorer("g_mean", make_scorer(geometric_mean_score))
+
+
+def fpr_at_tpr(y_true, y_score, *, tpr=0.95, pos_label=None, sample_weight=None):
+    """False-positive rate at a given true-positive rate, interpolated on the ROC curve.
+
+    The operating point of a screening model: to miss at most ``1 - tpr`` of the
+    positives, a threshold must let through this fraction of the negatives. The ROC
+    curve of :func:`sklearn.metrics.roc_curve` (all thresholds kept) is followed
+    up to the first point whose TPR reaches ``tpr``; between that point and the one
+    before, FPR is interpolated linearly (the FPR of a random mix of the two
+    thresholds). Lower is better. Sangalli et al. (NeurIPS 2021) report it at TPR
+    0.90, 0.95 and 0.98.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels.
+    y_score : array-like of shape (n_samples,)
+        Scores of the positive class (any monotone scale).
+    tpr : float in [0, 1], default=0.95
+    pos_label : int, float, bool or str, default=None
+        The positive class; by default the greater of the two labels.
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from imbnn.metrics import fpr_at_tpr
+    >>> fpr_at_tpr([0, 0, 0, 0, 1, 1], [0.1, 0.2, 0.7, 0.4, 0.8, 0.3], tpr=1.0)
+    0.5
+
+    A negative tied with a positive makes a diagonal ROC segment:
+
+    >>> fpr_at_tpr([0, 1, 0, 1], [0.5, 0.5, 0.2, 0.9], tpr=0.75)
+    0.25
+    """
+    if not 0 <= tpr <= 1:
+        raise ValueError(f"tpr must be in [0, 1]; got {tpr!r}.")
+    y_true = column_or_1d(y_true)
+    y_score = column_or_1d(check_array(y_score, ensure_2d=False, dtype=np.float64, input_name="y_score"))
+    check_consistent_length(y_true, y_score, sample_weight)
+    classes = np.unique(y_true)
+    if pos_label is None:
+        if len(classes) != 2:
+            raise ValueError(
+                f"fpr_at_tpr needs binary y_true with both classes; got classes {classes.tolist()}."
+            )
+        pos_label = classes[1]
+    elif len(classes) > 2 or pos_label not in classes or len(classes) < 2:
+        raise ValueError(
+            f"fpr_at_tpr needs binary y_true with both classes and pos_label={pos_label!r} among "
+            f"them; got classes {classes.tolist()}."
+        )
+    fpr, tpr_curve, _ = roc_curve(
+        y_true, y_score, pos_label=pos_label, sample_weight=sample_weight, drop_intermediate=False
+    )
+    # First ROC point reaching the target (tpr_curve ends at 1, so one exists).
+    reach = int(np.searchsorted(tpr_curve, tpr, side="left"))
+    if reach == 0 or tpr_curve[reach] == tpr:
+        return float(fpr[reach])
+    fraction = (tpr - tpr_curve[reach - 1]) / (tpr_curve[reach] - tpr_curve[reach - 1])
+    return float(fpr[reach - 1] + fraction * (fpr[reach] - fpr[reach - 1]))
+
+
+for _percent in (90, 95, 98):
+    register_scorer(
+        f"neg_fpr_at_tpr_{_percent}",
+        make_scorer(
+            fpr_at_tpr,
+            greater_is_better=False,
+            response_method=("decision_function", "predict_proba"),
+            tpr=_percent / 100,
+        ),
+    )
