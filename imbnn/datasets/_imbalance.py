@@ -1,0 +1,159 @@
+"""Imbalanced tasks derived from multi-class data sets, as the papers build them."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_array, column_or_1d
+
+__all__ = ["make_imbalanced"]
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "minority_classes": ["array-like"],
+        "minority_proportion": [Interval(Real, 0, 1, closed="neither"), None],
+        "imbalance_ratio": [Interval(Real, 1, None, closed="left"), None],
+        "binary": ["boolean"],
+        "random_state": ["random_state"],
+        "return_indices": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_imbalanced(
+    X,
+    y,
+    *,
+    minority_classes,
+    minority_proportion=None,
+    imbalance_ratio=None,
+    binary=True,
+    random_state=None,
+    return_indices=False,
+):
+    """Down-sample some classes of a data set to make an imbalanced task.
+
+    The rows of ``minority_classes`` are sub-sampled without replacement; every other
+    row is kept. Give the size of the result by exactly one of
+
+    - ``minority_proportion`` ``p``: with ``binary=True`` the minority classes
+      together make up ``p`` of the result (MNIST "even vs odd with 1% even"); with
+      ``binary=False`` each minority class makes up ``p``;
+    - ``imbalance_ratio`` ``r``: majority rows per minority row, i.e. the majority
+      (``binary=True``) or the largest majority class (``binary=False``) has ``r``
+      times as many rows as the minority (each minority class).
+
+    Sizes are rounded down. With ``binary=True`` the minority rows kept are spread
+    over the original classes in proportion to their counts (largest remainders
+    first), as in the SOAK experiment's table of digit counts.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Original labels (e.g. the digits 0-9).
+    minority_classes : array-like
+        Labels of ``y`` whose rows are down-sampled (e.g. ``[0, 2, 4, 6, 8]``).
+    minority_proportion : float in (0, 1), default=None
+    imbalance_ratio : float >= 1, default=None
+    binary : bool, default=True
+        If True, return ``y`` as 1 for the minority classes and 0 for the others;
+        if False keep the original labels.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sub-sample.
+    return_indices : bool, default=False
+        Also return the kept rows' positions in ``X``.
+
+    Returns
+    -------
+    X_imbalanced : ndarray of shape (n_kept, n_features)
+        The kept rows, in their original order.
+    y_imbalanced : ndarray of shape (n_kept,)
+    indices : ndarray of shape (n_kept,)
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from imbnn.datasets import make_imbalanced
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_even_odd, y_even = make_imbalanced(
+    ...     X, y, minority_classes=[0, 2, 4, 6, 8], minority_proportion=0.05, random_state=0)
+    >>> int(y_even.sum()), len(y_even)
+    (47, 953)
+    """
+    if (minority_proportion is None) == (imbalance_ratio is None):
+        raise ValueError("Give exactly one of minority_proportion and imbalance_ratio.")
+    X = check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False)
+    y = column_or_1d(y)
+    if len(y) != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels.")
+    minority_classes = np.unique(np.asarray(minority_classes))
+    labels, counts = np.unique(y, return_counts=True)
+    missing = np.setdiff1d(minority_classes, labels)
+    if len(missing):
+        raise ValueError(f"minority_classes {missing.tolist()} do not occur in y.")
+    is_minority_label = np.isin(labels, minority_classes)
+    if is_minority_label.all():
+        raise ValueError("Every class of y is in minority_classes: no majority rows would be left.")
+    majority_counts = counts[~is_minority_label]
+    minority_counts = counts[is_minority_label]
+
+    if binary:
+        # The minority classes form one class of size n: n / (n + N) = p, or N / n = r.
+        if minority_proportion is not None:
+            wanted = minority_proportion * majority_counts.sum() / (1 - minority_proportion)
+        else:
+            wanted = majority_counts.sum() / imbalance_ratio
+        per_class = _allocate(int(np.floor(wanted + 1e-9)), minority_counts)
+        available = minority_counts.sum()
+    else:
+        # Each of the k minority classes has size n: n / (k n + N) = p, or max(N_j) / n = r.
+        k = len(minority_counts)
+        if minority_proportion is not None:
+            if k * minority_proportion >= 1:
+                raise ValueError(
+                    f"{k} minority classes of proportion {minority_proportion} each leave no "
+                    "room for the majority classes."
+                )
+            wanted = minority_proportion * majority_counts.sum() / (1 - k * minority_proportion)
+        else:
+            wanted = majority_counts.max() / imbalance_ratio
+        per_class = np.full(k, int(np.floor(wanted + 1e-9)))
+        available = minority_counts.min()
+        wanted_total = per_class[0]
+    if per_class.min(initial=1) < 0 or per_class.sum() < 1:
+        raise ValueError("The requested imbalance leaves no minority row; ask for a larger proportion.")
+    if np.any(per_class > minority_counts):
+        needed = per_class.sum() if binary else wanted_total
+        raise ValueError(
+            f"The requested imbalance needs {needed} minority rows "
+            f"{'in total' if binary else 'per class'} but only {available} exist; make_imbalanced "
+            "only down-samples."
+        )
+
+    rng = check_random_state(random_state)
+    keep = np.zeros(len(y), dtype=bool)
+    keep[~np.isin(y, minority_classes)] = True
+    for label, size in zip(labels[is_minority_label], per_class):
+        rows = np.flatnonzero(y == label)
+        keep[rng.choice(rows, size=size, replace=False)] = True
+    indices = np.flatnonzero(keep)
+    y_out = np.isin(y[indices], minority_classes).astype(np.int64) if binary else y[indices]
+    result = (X[indices], y_out)
+    return result + (indices,) if return_indices else result
+
+
+def _allocate(total, counts):
+    """Split ``total`` over classes in proportion to ``counts`` (largest remainders get the rest)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    exact = total * counts / counts.sum()
+    sizes = np.floor(exact).astype(np.int64)
+    remainder = total - sizes.sum()
+    # Stable order: equal remainders go to the earlier (smaller-label) class first.
+    order = np.argsort(-(exact - sizes), kind="stable")
+    sizes[order[:remainder]] += 1
+    return sizes
