@@ -287,7 +287,8 @@ def fpr_at_tpr(y_true, y_score, *, tpr=0.95, pos_label=None, sample_weight=None)
     if not 0 <= tpr <= 1:
         raise ValueError(f"tpr must be in [0, 1]; got {tpr!r}.")
     y_true = column_or_1d(y_true)
-    y_score = column_or_1d(check_array(y_score, ensure_2d=False, dtype=np.float64, input_name="y_score"))
+    y_score = check_array(y_score, ensure_2d=False, dtype=np.float64, input_name="y_score")
+    y_score = column_or_1d(y_score)
     check_consistent_length(y_true, y_score, sample_weight)
     classes = np.unique(y_true)
     if pos_label is None:

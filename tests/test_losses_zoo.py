@@ -208,7 +208,9 @@ def test_class_balanced_weights_are_inverse_effective_numbers(beta):
     weights = (1 - beta) / (1 - beta**counts)
     per_example = F.cross_entropy(scores, target, reduction="none").numpy()
     expected = np.mean(weights[target.numpy()] * per_example)
-    assert ClassBalancedBCELoss(beta, class_counts=counts)(scores, target).item() == pytest.approx(expected)
+    assert ClassBalancedBCELoss(beta, class_counts=counts)(scores, target).item() == pytest.approx(
+        expected
+    )
     normalised = ClassBalancedBCELoss(beta, class_counts=counts, normalize=True)(scores, target)
     expected = np.mean(weights[target.numpy()] / weights.mean() * per_example)
     assert normalised.item() == pytest.approx(expected)
@@ -231,7 +233,9 @@ def numpy_margin_loss(z, y, positive_margin, negative_margin, scale=1.0):
 def test_large_margin_losses_match_their_formulas():
     scores, target = batch(n=30, seed=10)
     z, y = scores.numpy(), target.numpy()
-    assert LargeMarginLoss(0.5)(scores, target).item() == pytest.approx(numpy_margin_loss(z, y, 0.5, 0.5))
+    assert LargeMarginLoss(0.5)(scores, target).item() == pytest.approx(
+        numpy_margin_loss(z, y, 0.5, 0.5)
+    )
     assert AsymmetricLargeMarginLoss(2.0)(scores, target).item() == pytest.approx(
         numpy_margin_loss(z, y, 2.0, 0.0)
     )
@@ -253,7 +257,9 @@ def test_focal_losses_match_their_formulas():
     assert FocalLoss(0.0)(scores, target).item() == pytest.approx(plain)
     assert AsymmetricFocalLoss(0.0)(scores, target).item() == pytest.approx(plain)
     scores3, target3 = batch(n=30, n_classes=3, seed=12)
-    assert FocalLoss(0.0)(scores3, target3).item() == pytest.approx(F.cross_entropy(scores3, target3).item())
+    assert FocalLoss(0.0)(scores3, target3).item() == pytest.approx(
+        F.cross_entropy(scores3, target3).item()
+    )
     p_true = torch.softmax(scores3, 1).gather(1, target3[:, None])[:, 0].numpy()
     expected = np.mean(-((1 - p_true) ** gamma) * np.log(p_true))
     assert FocalLoss(gamma)(scores3, target3).item() == pytest.approx(expected)
@@ -351,7 +357,11 @@ def test_pairwise_losses_match_all_pairs_brute_force(name, ties, weighted):
     if ties:  # many exact ties, also at gaps equal to the margin 1
         scores = torch.round(scores * 2) / 2
     target = (torch.rand(n, generator=generator) < 0.2).long()
-    weight = torch.rand(n, generator=generator, dtype=torch.float64) + 0.5 if weighted else torch.ones(n, dtype=torch.float64)
+    weight = (
+        torch.rand(n, generator=generator, dtype=torch.float64) + 0.5
+        if weighted
+        else torch.ones(n, dtype=torch.float64)
+    )
     value, grad = value_and_grad(ZOO[name](), scores, target, weight if weighted else None)
     expected, expected_grad = value_and_grad(
         lambda s, t, sample_weight=None: naive_pairwise(s, t, weight, NAIVE[name]), scores, target
@@ -368,7 +378,9 @@ def test_all_pairs_squared_hinge_matches_naive_to_1e6_at_large_n():
     weight = torch.ones(n, dtype=torch.float64)
     value, grad = value_and_grad(AllPairsSquaredHingeLoss(), scores, target)
     expected, expected_grad = value_and_grad(
-        lambda s, t, sample_weight=None: naive_pairwise(s, t, weight, NAIVE["all_pairs_squared_hinge"]),
+        lambda s, t, sample_weight=None: naive_pairwise(
+            s, t, weight, NAIVE["all_pairs_squared_hinge"]
+        ),
         scores,
         target,
     )
@@ -451,7 +463,9 @@ def test_mini_batch_auc_matches_brute_force():
     weight = torch.rand(40, generator=torch.Generator().manual_seed(24), dtype=torch.float64) + 0.5
     p = torch.sigmoid(scores)
     expected = naive_pairwise(p, target, weight, lambda gap: (1 - gap) ** 2)
-    assert MiniBatchAUCLoss()(scores, target, weight).item() == pytest.approx(expected.item(), rel=1e-12)
+    assert MiniBatchAUCLoss()(scores, target, weight).item() == pytest.approx(
+        expected.item(), rel=1e-12
+    )
 
 
 # --------------------------------------------------------------------- soft metrics
@@ -463,7 +477,9 @@ def test_soft_metrics_at_saturated_scores_are_sklearns_hard_metrics():
     predicted = np.where(rng.uniform(size=50) < 0.8, y, 1 - y)
     scores = torch.tensor(np.where(predicted == 1, 60.0, -60.0))
     target = torch.tensor(y)
-    assert SoftF1Loss()(scores, target).item() == pytest.approx(1 - f1_score(y, predicted), abs=1e-6)
+    assert SoftF1Loss()(scores, target).item() == pytest.approx(
+        1 - f1_score(y, predicted), abs=1e-6
+    )
     assert SoftBalancedAccuracyLoss()(scores, target).item() == pytest.approx(
         1 - balanced_accuracy_score(y, predicted), abs=1e-6
     )

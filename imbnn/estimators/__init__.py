@@ -1,5 +1,6 @@
 """imbnn's classifiers: scikit-learn estimators, most of them skorch networks."""
 
+from ._alm import ALMClassifier
 from ._aum import AUMClassifier
 from ._base import BaseNetClassifier
 from ._featureless import FeaturelessClassifier
@@ -7,6 +8,7 @@ from ._net import NetClassifier
 from ._remix import ReMixClassifier
 
 __all__ = [
+    "ALMClassifier",
     "AUMClassifier",
     "BaseNetClassifier",
     "FeaturelessClassifier",

@@ -29,7 +29,9 @@ def _per_class(values, scores, name):
     tensor = torch.as_tensor(values, dtype=scores.dtype, device=scores.device).flatten()
     n_classes = 2 if scores.ndim == 1 else scores.shape[1]
     if tensor.shape[0] != n_classes:
-        raise ValueError(f"{name} has {tensor.shape[0]} entries but the scores have {n_classes} classes.")
+        raise ValueError(
+            f"{name} has {tensor.shape[0]} entries but the scores have {n_classes} classes."
+        )
     return tensor
 
 
@@ -64,7 +66,7 @@ def _require_binary(loss, scores):
 
 
 def _binary_margin_log_loss(z, positive, positive_margin, negative_margin, scale=1.0):
-    """``-log sigmoid(scale (z - m+))`` for positives, ``-log(1 - sigmoid(scale (z + m-)))`` else."""
+    """``-log sigmoid(scale (z - m+))`` if positive, else ``-log sigmoid(-scale (z + m-))``."""
     return torch.where(
         positive,
         F.softplus(-scale * (z - positive_margin)),
@@ -104,7 +106,8 @@ class WeightedBCELoss(ImbalancedLoss):
     >>> import torch
     >>> from imbnn.losses import WeightedBCELoss
     >>> loss = WeightedBCELoss(c=0.5, class_counts=[90, 10])
-    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([0, 1])).item(), 4)  # (1 + 4.5) / 2 * log 2
+    >>> # (1 + 4.5) / 2 * log 2
+    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([0, 1])).item(), 4)
     1.9062
     """
 
@@ -121,9 +124,13 @@ class WeightedBCELoss(ImbalancedLoss):
         _require_binary(self, scores)
         counts = _class_counts(self.class_counts, scores, target)
         positive_weight = self.c * counts[0] / counts[1]
-        per_example = F.binary_cross_entropy_with_logits(scores, target.to(scores.dtype), reduction="none")
+        per_example = F.binary_cross_entropy_with_logits(
+            scores, target.to(scores.dtype), reduction="none"
+        )
         per_example = per_example * torch.where(target == 1, positive_weight, 1.0)
-        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+        return weighted_mean(
+            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
+        )
 
 
 class ClassBalancedBCELoss(ImbalancedLoss):
@@ -155,7 +162,8 @@ class ClassBalancedBCELoss(ImbalancedLoss):
     >>> import torch
     >>> from imbnn.losses import ClassBalancedBCELoss
     >>> loss = ClassBalancedBCELoss(beta=0.5, class_counts=[2, 1])
-    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([0, 1])).item(), 4)  # (2/3 + 1) / 2 * log 2
+    >>> # (2/3 + 1) / 2 * log 2
+    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([0, 1])).item(), 4)
     0.5776
     """
 
@@ -172,16 +180,22 @@ class ClassBalancedBCELoss(ImbalancedLoss):
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         counts = _class_counts(self.class_counts, scores, target)
         # 1 - beta**n as -expm1(n log beta): exact for beta near 1 and large n.
-        effective = -torch.expm1(counts * torch.log(counts.new_tensor(self.beta))) if self.beta > 0 else 1.0
+        effective = (
+            -torch.expm1(counts * torch.log(counts.new_tensor(self.beta))) if self.beta > 0 else 1.0
+        )
         class_weight = (1 - self.beta) / effective * torch.ones_like(counts)
         if self.normalize:
             class_weight = class_weight / class_weight.mean()
         if scores.ndim == 1:
-            per_example = F.binary_cross_entropy_with_logits(scores, target.to(scores.dtype), reduction="none")
+            per_example = F.binary_cross_entropy_with_logits(
+                scores, target.to(scores.dtype), reduction="none"
+            )
         else:
             per_example = F.cross_entropy(scores, target, reduction="none")
         per_example = per_example * class_weight[target]
-        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+        return weighted_mean(
+            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
+        )
 
 
 class LargeMarginLoss(ImbalancedLoss):
@@ -204,7 +218,8 @@ class LargeMarginLoss(ImbalancedLoss):
     --------
     >>> import torch
     >>> from imbnn.losses import LargeMarginLoss
-    >>> round(LargeMarginLoss(margin=1.0)(torch.tensor([1.0]), torch.tensor([1])).item(), 4)  # log 2
+    >>> loss = LargeMarginLoss(margin=1.0)
+    >>> round(loss(torch.tensor([1.0]), torch.tensor([1])).item(), 4)  # log 2
     0.6931
     """
 
@@ -221,7 +236,9 @@ class LargeMarginLoss(ImbalancedLoss):
             per_example = _binary_margin_log_loss(scores, target == 1, self.margin, self.margin)
         else:
             per_example = _margin_cross_entropy(scores, target, self.margin)
-        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+        return weighted_mean(
+            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
+        )
 
 
 class AsymmetricLargeMarginLoss(ImbalancedLoss):
@@ -255,7 +272,9 @@ class AsymmetricLargeMarginLoss(ImbalancedLoss):
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         _require_binary(self, scores)
         per_example = _binary_margin_log_loss(scores, target == 1, self.margin, 0.0)
-        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+        return weighted_mean(
+            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
+        )
 
 
 def _focal_terms(log_p, log_one_minus_p, gamma):
@@ -308,9 +327,13 @@ class FocalLoss(ImbalancedLoss):
             log_p = F.log_softmax(scores, dim=1).gather(1, target[:, None])[:, 0]
             true_class = F.one_hot(target, scores.shape[1]).bool()
             # log(1 - p_y) = logsumexp of the other logits - logsumexp of all: finite gradients.
-            log_rest = scores.masked_fill(true_class, float("-inf")).logsumexp(1) - scores.logsumexp(1)
+            log_rest = scores.masked_fill(true_class, float("-inf")).logsumexp(
+                1
+            ) - scores.logsumexp(1)
             per_example = _focal_terms(log_p, log_rest, self.gamma)
-        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+        return weighted_mean(
+            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
+        )
 
 
 class AsymmetricFocalLoss(ImbalancedLoss):
@@ -330,7 +353,8 @@ class AsymmetricFocalLoss(ImbalancedLoss):
     >>> import torch
     >>> from imbnn.losses import AsymmetricFocalLoss
     >>> loss = AsymmetricFocalLoss(gamma=1.0)
-    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([1, 0])).item(), 4)  # (1 + 0.5) / 2 * log 2
+    >>> # (1 + 0.5) / 2 * log 2
+    >>> round(loss(torch.tensor([0.0, 0.0]), torch.tensor([1, 0])).item(), 4)
     0.5199
     """
 
@@ -347,7 +371,9 @@ class AsymmetricFocalLoss(ImbalancedLoss):
         positive = target == 1
         focal_negative = _focal_terms(F.logsigmoid(-scores), F.logsigmoid(scores), self.gamma)
         per_example = torch.where(positive, F.softplus(-scores), focal_negative)
-        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+        return weighted_mean(
+            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
+        )
 
 
 class LDAMLoss(ImbalancedLoss):
@@ -393,16 +419,20 @@ class LDAMLoss(ImbalancedLoss):
         self.class_weight = class_weight
 
     def margins(self, scores, target):
-        """Each class's margin ``Delta_k`` for these scores (the batch's counts if none were given)."""
+        """Each class's margin ``Delta_k`` (from the batch's counts if none were given)."""
         counts = _class_counts(self.class_counts, scores, target)
-        inverse_root = counts ** -0.25
+        inverse_root = counts**-0.25
         return self.max_margin * inverse_root / inverse_root.max()
 
     def forward(self, scores, target, sample_weight=None):
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         margin = self.margins(scores, target)
         if scores.ndim == 1:
-            per_example = _binary_margin_log_loss(scores, target == 1, margin[1], margin[0], self.scale)
+            per_example = _binary_margin_log_loss(
+                scores, target == 1, margin[1], margin[0], self.scale
+            )
         else:
             per_example = _margin_cross_entropy(scores, target, margin, self.scale)
-        return weighted_mean(per_example, _example_weights(scores, target, sample_weight, self.class_weight))
+        return weighted_mean(
+            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
+        )

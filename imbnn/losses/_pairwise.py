@@ -34,7 +34,7 @@ def _no_pair_zero(scores):
 
 
 def _one_vs_rest(binary_loss, scores, target, weight):
-    """``binary_loss(scores, is_positive, weight)`` on each class's column, averaged over classes."""
+    """``binary_loss(scores, is_positive, weight)`` on each class's column, averaged."""
     if scores.ndim == 1:
         return binary_loss(scores, target == 1, weight)
     per_class = [binary_loss(scores[:, k], target == k, weight) for k in range(scores.shape[1])]
@@ -160,11 +160,13 @@ _SAVED = ("s", "positive", "w_negative", "W", "u")
 
 
 class _PositiveHingeSums(torch.autograd.Function):
-    """``r_i = sum_{k in N} w_k max(0, m - (s_i - s_k))**p`` for each positive ``i`` (0 for negatives)."""
+    """``r_i = sum_{k in N} w_k max(0, m - (s_i - s_k))**p`` per positive ``i``, 0 for negatives."""
 
     @staticmethod
     def forward(ctx, scores, is_positive, weight, margin, power):
-        order, sorted = _sorted_hinge_sums(scores.detach(), is_positive, weight, margin, power, True)
+        order, sorted = _sorted_hinge_sums(
+            scores.detach(), is_positive, weight, margin, power, True
+        )
         ctx.save_for_backward(order, *(sorted[key] for key in _SAVED))
         ctx.margin, ctx.power = margin, power
         return _unsort(sorted["r"], order).to(scores.dtype)
@@ -415,7 +417,10 @@ class PairwiseLogisticLoss(ImbalancedLoss):
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = as_weights(sample_weight, scores).detach()
         return _one_vs_rest(
-            lambda s, pos, w: _pairwise_logistic(s, pos, w, self.chunk_pairs), scores, target, weight
+            lambda s, pos, w: _pairwise_logistic(s, pos, w, self.chunk_pairs),
+            scores,
+            target,
+            weight,
         )
 
 

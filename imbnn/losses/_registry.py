@@ -15,7 +15,12 @@ from ._binary import (
     LargeMarginLoss,
     WeightedBCELoss,
 )
-from ._pairwise import AllPairsSquaredHingeLoss, MiniBatchAUCLoss, PairwiseHingeLoss, PairwiseLogisticLoss
+from ._pairwise import (
+    AllPairsSquaredHingeLoss,
+    MiniBatchAUCLoss,
+    PairwiseHingeLoss,
+    PairwiseLogisticLoss,
+)
 from ._soft_metrics import SoftBalancedAccuracyLoss, SoftF1Loss
 
 __all__ = ["LOSSES", "get_loss", "register_loss"]

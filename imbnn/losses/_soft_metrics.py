@@ -62,7 +62,9 @@ class SoftF1Loss(ImbalancedLoss):
         true_positive = (weight * probability * one_hot).sum(0)
         false_positive = (weight * probability * (1 - one_hot)).sum(0)
         false_negative = (weight * (1 - probability) * one_hot).sum(0)
-        soft_f1 = 2 * true_positive / (2 * true_positive + false_positive + false_negative + self.eps)
+        soft_f1 = (
+            2 * true_positive / (2 * true_positive + false_positive + false_negative + self.eps)
+        )
         present = (weight * one_hot).sum(0) > 0
         if scores.ndim == 1:
             present[0] = False  # binary F1 is the positive class's

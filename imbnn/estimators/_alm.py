@@ -1,0 +1,287 @@
+"""ALMClassifier: a base loss plus an augmented-Lagrangian constraint on FPR at high TPR."""
+
+import math
+from numbers import Real
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+from sklearn.utils._param_validation import Interval
+
+from ..losses import get_loss, positive_hinge_sums
+from ._base import BaseNetClassifier
+
+__all__ = ["ALMClassifier"]
+
+# Validation AUC drop (since the previous epoch) that raises the penalty (Sangalli et al.).
+_AUC_DROP = 0.05
+
+
+def penalty_limit(mu, rho):
+    """The cap of the penalty schedule: ``mu rho**5`` below ``mu = 1e-3``, else ``mu rho**3``.
+
+    Sangalli et al.'s released configuration (methods.md 3.2).
+    """
+    return mu * rho**5 if mu < 1e-3 else mu * rho**3
+
+
+class _PenaltySchedule(Callback):
+    """Records the epoch's penalty ``alm_mu`` and updates it from the epoch's validation AUC.
+
+    Placed after imbnn's ``ValidationAUC`` callback, whose ``valid_auc`` it reads.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        net.history.record("alm_mu", net.mu_)
+        auc = row.get("valid_auc")
+        net._update_penalty(row["epoch"], None if auc is None or math.isnan(auc) else float(auc))
+
+
+class ALMClassifier(BaseNetClassifier):
+    """Neural network trained on a base loss under ALM's AUC constraint (Sangalli et al. 2021).
+
+    Sangalli, Erdil, Hoetker, Donati and Konukoglu, "Constrained Optimization to
+    Train Neural Networks on Critical and Under-Represented Classes", NeurIPS 2021
+    (arXiv:2102.12894). Screening models run at a high true-positive rate (TPR),
+    where imbalanced data gives high false-positive rates (FPR). ALM adds one
+    equality constraint per positive (critical) training example ``j``::
+
+        q_j = sum_{k negative} max(0, delta - (s_j - s_k)) = 0
+
+    (every negative scores at least ``delta`` below it) and solves the constrained
+    problem with an augmented Lagrangian. On each training batch the objective is::
+
+        base_loss + sum_{j positive in the batch} (mu/2 q_j**2 + lambda_j q_j) / (n+ n-)
+
+    with ``q_j`` taken against the batch's negatives and ``n+``, ``n-`` the batch's
+    class counts. The low-scoring positives, the high-TPR end of the ROC curve,
+    violate the constraint most, so their negatives are pushed down first.
+
+    - ``lambda_j`` is a multiplier of training example ``j``, kept by its row index,
+      starting at 0 and, after every training batch, raised to
+      ``lambda_j + mu q_j`` with that batch's ``q_j`` (never on validation data).
+    - ``mu`` follows the paper's schedule per epoch: multiplied by ``rho`` after the
+      second epoch, later only when the validation AUC fell by more than 0.05 since
+      the previous epoch; frozen at the cap :func:`penalty_limit` or when the
+      validation AUC is 1. Without validation (``validation_fraction=0``) only
+      the increase after epoch 2 happens.
+    - A batch without positives or negatives has no constraint term. At strong
+      imbalance most random batches have no positive: ``min_per_class=1`` gives
+      every batch one (Sangalli et al. used plain random batches).
+
+    The terms of all positives of a batch are summed, as in the paper's equations
+    (the released code's current version keeps only the last positive's term).
+    Sample weights weigh each positive's term and each negative inside ``q_j``, and
+    the normalisation uses the weighted class totals.
+
+    Multi-class tasks (imbnn's extension; the paper's two multi-class variants are
+    not implemented): the binary constraint is applied one-vs-rest to each class
+    in ``critical_classes``, on that class's logit.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        See :class:`~imbnn.estimators.BaseNetClassifier`.
+    base_loss : str, torch.nn.Module class or instance, default="bce"
+        A name in :data:`imbnn.losses.LOSSES` (the paper's: ``"bce"``,
+        ``"weighted_bce"``, ``"class_balanced_bce"``, ``"large_margin"``,
+        ``"asymmetric_large_margin"``, ``"focal"``, ``"asymmetric_focal"``,
+        ``"ldam"``, ``"mbauc"``), a loss class or a loss instance. Its parameters as
+        ``base_loss__<name>``; losses accepting ``class_counts`` get the training
+        class counts.
+    delta : float >= 0, default=0.25
+        Margin of the constraint, in units of the network's scores. Sangalli et
+        al. chose it per setting among 0, 0.1, 0.25, 0.5 and 1.0.
+    mu : float > 0, default=1e-4
+        Initial penalty ``mu_0``. The paper's grid was ``1e-2`` to ``1e-9``; its
+        scale is tied to the normalisation by ``n+ n-`` above.
+    rho : float >= 1, default=2.0
+        Growth factor of the penalty (the paper's value).
+    critical_classes : array-like of labels or None, default=None
+        The classes whose examples carry constraints. ``None``: the greater label
+        of a binary task (its positive class); the least frequent class of a
+        multi-class task.
+    **kwargs
+        The parameters of :class:`~imbnn.estimators.BaseNetClassifier`
+        (``hidden_layer_sizes``, ``max_epochs``, ``batch_size``, ``lr``,
+        ``optimizer``, ``validation_fraction``, ``patience``, ``min_per_class``,
+        ``random_state``, ``device``, ``verbose``, ...).
+
+    Attributes
+    ----------
+    multipliers_ : torch.Tensor of shape (n_samples,)
+        ``lambda_j`` of every row of the data given to ``fit`` (0 for the rows that
+        carry no constraint and for the validation rows).
+    validation_indices_ : ndarray or None
+        Rows of the training data held out for validation.
+    mu_ : float
+        The penalty reached at the end of training.
+    critical_classes_ : ndarray
+        The labels of the classes with constraints.
+    history_ : skorch.History
+        Per epoch: ``train_loss`` (base loss plus constraint terms), ``alm_mu``
+        (the penalty used in the epoch) and, with validation, ``valid_loss``
+        (base loss only) and ``valid_auc``.
+    classes_, n_features_in_, feature_names_in_, module_, best_epoch_, n_epochs_
+        As in :class:`~imbnn.estimators.NetClassifier`.
+
+    See Also
+    --------
+    imbnn.metrics.fpr_at_tpr : the paper's measure, FPR at TPR 0.90, 0.95, 0.98.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from imbnn.estimators import ALMClassifier
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = ALMClassifier(delta=0.5, mu=1e-3, max_epochs=10, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape, float(clf.multipliers_.min()) >= 0
+    ((2, 2), True)
+    """
+
+    _parameter_constraints = {
+        **BaseNetClassifier._parameter_constraints,
+        "base_loss": [str, type, torch.nn.Module],
+        "delta": [Interval(Real, 0, None, closed="left")],
+        "mu": [Interval(Real, 0, None, closed="neither")],
+        "rho": [Interval(Real, 1, None, closed="left")],
+        "critical_classes": ["array-like", None],
+    }
+
+    prefixes_ = BaseNetClassifier.prefixes_ + ["base_loss"]
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        base_loss="bce",
+        delta=0.25,
+        mu=1e-4,
+        rho=2.0,
+        critical_classes=None,
+        **kwargs,
+    ):
+        super().__init__(module, **kwargs)
+        self.base_loss = base_loss
+        self.delta = delta
+        self.mu = mu
+        self.rho = rho
+        self.critical_classes = critical_classes
+
+    # ------------------------------------------------------------------ set-up
+
+    def _build_loss(self):
+        params = self.get_params_for("base_loss")
+        params.setdefault("class_counts", self.class_counts_.tolist())
+        return get_loss(self.base_loss, **params)
+
+    def _critical_indices(self):
+        """Encoded classes that carry constraints, from ``critical_classes``."""
+        if self.critical_classes is None:
+            if len(self.classes_) == 2:
+                return np.array([1])
+            return np.array([int(np.argmin(self.class_counts_))])
+        labels = np.atleast_1d(np.asarray(self.critical_classes))
+        unknown = [label for label in labels.tolist() if label not in self.classes_.tolist()]
+        if unknown or len(labels) == 0:
+            raise ValueError(
+                f"critical_classes must be labels of y; got {labels.tolist()}, "
+                f"the classes are {self.classes_.tolist()}."
+            )
+        return np.unique(np.searchsorted(self.classes_, labels))
+
+    def initialize(self):
+        super().initialize()
+        # A new fit starts the constraint's state afresh; warm starts keep it.
+        self.multipliers_ = None
+        self.mu_ = float(self.mu)
+        self.mu_frozen_ = False
+        self.previous_valid_auc_ = None
+        return self
+
+    def get_default_callbacks(self):
+        callbacks = super().get_default_callbacks()
+        names = [name for name, _ in callbacks]
+        # After the validation AUC is recorded, before early stopping and the log.
+        after = "valid_auc" if "valid_auc" in names else "finite_loss"
+        callbacks.insert(names.index(after) + 1, ("alm_penalty", _PenaltySchedule()))
+        return callbacks
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        self.critical_indices_ = self._critical_indices()
+        self.critical_classes_ = self.classes_[self.critical_indices_]
+        n_rows = len(X)
+        if self.multipliers_ is None or len(self.multipliers_) != n_rows:
+            # One multiplier per row of the fit data, addressed by the batches' row indices.
+            self.multipliers_ = torch.zeros(n_rows, dtype=torch.float32, device=self.device)
+
+    # ------------------------------------------------------------------ training
+
+    def _constraint_terms(self, scores, info):
+        """The batch's ALM terms and, per critical class, the positives' rows and ``q``."""
+        target, index = info["y"], info["index"]
+        weight = info["sample_weight"]
+        penalty = scores.new_zeros(())
+        updates = []
+        for k in self.critical_indices_.tolist():
+            if scores.ndim == 1:
+                # The binary logit scores class 1; class 0 is critical with the opposite sign.
+                critical_scores = scores if k == 1 else -scores
+            else:
+                critical_scores = scores[:, k]
+            positive = target == k
+            w = torch.ones_like(critical_scores) if weight is None else weight.to(scores.dtype)
+            positive_total = (w * positive).sum()
+            negative_total = w.sum() - positive_total
+            if not bool((positive_total > 0) & (negative_total > 0)):
+                continue
+            q = positive_hinge_sums(
+                critical_scores, positive, margin=self.delta, power=1, sample_weight=weight
+            )
+            multiplier = self.multipliers_[index].to(scores.dtype)
+            per_positive = torch.where(positive, w * (0.5 * self.mu_ * q * q + multiplier * q), 0.0)
+            penalty = penalty + per_positive.sum() / (positive_total * negative_total)
+            updates.append((index[positive], q[positive].detach()))
+        return penalty, updates
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        X, info = batch
+        y_pred = self.infer(X, **fit_params)
+        scores = self._scores(y_pred)
+        base = self.criterion_(scores, info["y"], sample_weight=info["sample_weight"])
+        penalty, updates = self._constraint_terms(scores, info)
+        loss = base + penalty
+        loss.backward()
+        # The step used the multipliers from before this batch; now lambda_j += mu q_j.
+        for rows, q in updates:
+            self.multipliers_.index_add_(0, rows, self.mu_ * q.to(self.multipliers_.dtype))
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _update_penalty(self, epoch, valid_auc):
+        """The paper's per-epoch schedule of ``mu`` (see the class description)."""
+        if self.mu_frozen_:
+            return
+        if epoch > 1 and valid_auc is not None and valid_auc >= 1.0:
+            self.mu_frozen_ = True
+            return
+        if epoch == 2:
+            raise_penalty = True
+        else:
+            previous = self.previous_valid_auc_
+            raise_penalty = (
+                epoch > 2
+                and valid_auc is not None
+                and previous is not None
+                and valid_auc < previous - _AUC_DROP
+            )
+        if raise_penalty:
+            limit = penalty_limit(self.mu, self.rho)
+            self.mu_ = min(self.mu_ * self.rho, limit)
+            # Relative tolerance: mu rho**k by repeated products vs by a power.
+            if self.mu_ >= limit * (1 - 1e-9):
+                self.mu_ = limit
+                self.mu_frozen_ = True
+        self.previous_valid_auc_ = valid_auc
