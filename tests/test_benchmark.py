@@ -179,6 +179,29 @@ def test_dask_local_cluster_gives_the_sequential_results():
     pd.testing.assert_frame_equal(dask, sequential)
 
 
+class _CountingLogistic(LogisticRegression):
+    fits = 0
+
+    def fit(self, X, y):
+        type(self).fits += 1
+        return super().fit(X, y)
+
+
+def test_cells_sharing_training_rows_are_fitted_once():
+    X, y = _task(n_samples=360)
+    subset = np.where(np.arange(len(y)) % 2 == 0, "A", "B")
+    cv = SameOtherAllCV(n_splits=3, random_state=0)
+    _CountingLogistic.fits = 0
+    scores = run_benchmark({"logistic": _CountingLogistic()}, {"task": {"data": X, "target": y, "subset": subset}},
+                           cv=cv, n_jobs=1, progress=False)
+    # With two subsets, Other for A is Same for B: per fold Same(A), Same(B) and All.
+    assert len(scores) == 18 and _CountingLogistic.fits == 9
+    for _, row in scores.iterrows():
+        train, test = list(cv.split(X, y, subset=subset))[row["split"]]
+        model = LogisticRegression().fit(X[train], y[train])
+        assert row["test_roc_auc"] == pytest.approx(roc_auc_score(y[test], model.decision_function(X[test])))
+
+
 def test_soak_splits_in_the_runner():
     X, y = _task(n_samples=360)
     subset = np.where(np.arange(len(y)) % 3 == 0, "small", "large")

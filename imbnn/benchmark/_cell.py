@@ -53,26 +53,30 @@ def _has_skorch_history(estimator):
     return "callbacks" in estimator.get_params(deep=False) and hasattr(estimator, "initialize_callbacks")
 
 
-def run_cell(estimator, X, y, train, test, *, n_threads=1, record_history=True, on_error="raise"):
-    """Fit a clone of ``estimator`` on rows ``train`` and score it on rows ``test``.
+def run_cell(estimator, X, y, train, tests, *, n_threads=1, record_history=True, on_error="raise"):
+    """Fit a clone of ``estimator`` on rows ``train`` and score it on each of ``tests``.
+
+    Cells that share their training rows (SOAK's Other for one test subset is Same
+    for another) are fitted once: the fit is seeded, so a second fit would be the same.
 
     Returns
     -------
-    dict
+    list of dict, one per test set
         ``scores`` (a flat dict of metrics and timings), ``history`` (a list of
         per-epoch dicts, possibly empty), ``roc`` (``fpr``, ``tpr``, ``threshold``
         lists for binary tasks, else None) and ``error`` (None, or the traceback
         when ``on_error="record"`` and the fit or scoring failed).
     """
     try:
-        return _run_cell(estimator, X, y, train, test, n_threads, record_history)
+        return _run_cell(estimator, X, y, train, tests, n_threads, record_history)
     except Exception:
         if on_error == "raise":
             raise
-        return {"scores": {}, "history": [], "roc": None, "error": traceback.format_exc()}
+        failure = traceback.format_exc()
+        return [{"scores": {}, "history": [], "roc": None, "error": failure} for _ in tests]
 
 
-def _run_cell(estimator, X, y, train, test, n_threads, record_history):
+def _run_cell(estimator, X, y, train, tests, n_threads, record_history):
     estimator = clone(estimator)
     final = final_estimator(estimator)
     if record_history and _has_skorch_history(final):
@@ -83,20 +87,26 @@ def _run_cell(estimator, X, y, train, test, n_threads, record_history):
         start = time.perf_counter()
         estimator.fit(_safe_indexing(X, train), y[train])
         fit_time = time.perf_counter() - start
-        start = time.perf_counter()
-        scores, roc = _score(estimator, _safe_indexing(X, test), y[test])
-        score_time = time.perf_counter() - start
-    scores.update(fit_time=fit_time, score_time=score_time)
+        evaluated = []
+        for test in tests:
+            start = time.perf_counter()
+            scores, roc = _score(estimator, _safe_indexing(X, test), y[test])
+            scores.update(fit_time=fit_time, score_time=time.perf_counter() - start)
+            evaluated.append((scores, roc))
     history = []
     if getattr(final, "history_", None) is not None and len(final.history_):
         history = [
             {column: _plain(row.get(column, np.nan)) for column in HISTORY_COLUMNS}
             for row in final.history_
         ]
+    fitted = {}
     for name in ("best_epoch_", "n_epochs_", "best_validation_auc_"):
         value = getattr(final, name, None)
-        scores[name.rstrip("_")] = np.nan if value is None else _plain(value)
-    return {"scores": scores, "history": history, "roc": roc, "error": None}
+        fitted[name.rstrip("_")] = np.nan if value is None else _plain(value)
+    return [
+        {"scores": {**scores, **fitted}, "history": history, "roc": roc, "error": None}
+        for scores, roc in evaluated
+    ]
 
 
 def _plain(value):

@@ -251,25 +251,32 @@ class Benchmark:
             total=len(cells), initial=self.n_cached_, disable=not self.progress, desc="imbnn benchmark",
             unit="fit", dynamic_ncols=True,
         )
+        # One fit per (data set, estimator, training rows), scored on every test set of that
+        # training set.
+        fits = {}
+        for cell in todo:
+            fits.setdefault((cell["dataset"], cell["estimator_name"], joblib.hash(cell["train"])), []).append(cell)
         with bar, self._parallel_context(datasets):
             parallel = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
             outputs = parallel(
-                joblib.delayed(_run_cell_task)(
-                    cache.name(cell), cell["estimator"], datasets[cell["dataset"]].data,
-                    datasets[cell["dataset"]].target, cell["train"], cell["test"],
+                joblib.delayed(_run_fit_task)(
+                    [cache.name(cell) for cell in group], group[0]["estimator"],
+                    datasets[group[0]["dataset"]].data, datasets[group[0]["dataset"]].target,
+                    group[0]["train"], [cell["test"] for cell in group],
                     self.n_threads, self.record_history, self.on_error,
                 )
-                for cell in todo
+                for group in fits.values()
             )
             by_name = {cache.name(cell): cell for cell in todo}
-            for name, result in outputs:
-                cell = by_name[name]
-                result = {"info": cell["info"], "fingerprint": cell["fingerprint"], **result}
-                if result["error"] is None:
-                    cache.save(cell, result)
-                results[name] = result
+            for names, cell_results in outputs:
+                for name, result in zip(names, cell_results):
+                    cell = by_name[name]
+                    result = {"info": cell["info"], "fingerprint": cell["fingerprint"], **result}
+                    if result["error"] is None:
+                        cache.save(cell, result)
+                    results[name] = result
                 bar.set_postfix_str(f"{cell['dataset']} / {cell['estimator_name']}", refresh=False)
-                bar.update()
+                bar.update(len(names))
         ordered = [results[cache.name(cell)] for cell in cells]
         self.scores_, self.history_, self.roc_ = _tables(ordered)
         if self.output is not None:
@@ -299,9 +306,9 @@ class Benchmark:
                     cluster.close()
 
 
-def _run_cell_task(name, estimator, X, y, train, test, n_threads, record_history, on_error):
-    return name, run_cell(
-        estimator, X, y, train, test, n_threads=n_threads, record_history=record_history, on_error=on_error
+def _run_fit_task(names, estimator, X, y, train, tests, n_threads, record_history, on_error):
+    return names, run_cell(
+        estimator, X, y, train, tests, n_threads=n_threads, record_history=record_history, on_error=on_error
     )
 
 
