@@ -10,7 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_test_auc", "plot_roc_curves", "plot_history", "save_benchmark_plots"]
+__all__ = [
+    "plot_test_auc",
+    "plot_roc_curves",
+    "plot_history",
+    "save_benchmark_plots",
+    "reliability_curve",
+    "plot_reliability_diagram",
+]
 
 
 def _figure(n_rows, n_columns, width, height):
@@ -235,3 +242,146 @@ def save_benchmark_plots(scores, history, roc, folder, *, split=0):
         make().savefig(path, dpi=100)
         written.append(path)
     return written
+
+
+def reliability_curve(y_true, y_prob, *, n_bins=10, strategy="uniform", class_balanced=False):
+    """Mean predicted probability and observed frequency of the positive class, per bin.
+
+    The binary building block of :func:`plot_reliability_diagram`; without
+    ``class_balanced`` it equals scikit-learn's
+    :func:`~sklearn.calibration.calibration_curve`. With ``class_balanced=True`` every
+    example is weighted by ``1 / (2 * size of its class)``, so the observed frequency
+    is what it would be if both classes were equally frequent: the view of the
+    balanced Brier score, and the target of a model trained on class-balanced
+    batches (ReMix, SMOTE, class weights).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        1 (or True) for the class whose probability ``y_prob`` is, 0 otherwise.
+    y_prob : array-like of shape (n_samples,)
+        Predicted probability of that class.
+    n_bins : int, default=10
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Equal-width bins on [0, 1], or bins holding equal numbers of examples.
+    class_balanced : bool, default=False
+
+    Returns
+    -------
+    observed : ndarray
+        Weighted fraction of positives in each non-empty bin.
+    predicted : ndarray
+        Weighted mean predicted probability in each non-empty bin.
+
+    Examples
+    --------
+    >>> from imbnn.plotting import reliability_curve
+    >>> observed, predicted = reliability_curve([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.9], n_bins=2)
+    >>> observed.tolist(), predicted.tolist()
+    ([0.0, 1.0], [0.2, 0.75])
+    """
+    from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+    y_true = column_or_1d(y_true).astype(np.float64)
+    y_prob = column_or_1d(y_prob).astype(np.float64)
+    check_consistent_length(y_true, y_prob)
+    if not np.isin(y_true, (0, 1)).all():
+        raise ValueError("y_true must be 0/1 (is the example of the class whose probability is given).")
+    if not np.all(np.isfinite(y_prob)) or y_prob.min() < 0 or y_prob.max() > 1:
+        raise ValueError("y_prob must be probabilities in [0, 1] (no NaN).")
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    elif strategy == "quantile":
+        edges = np.percentile(y_prob, np.linspace(0, 100, n_bins + 1))
+    else:
+        raise ValueError(f'strategy must be "uniform" or "quantile"; got {strategy!r}.')
+    weight = np.ones_like(y_prob)
+    if class_balanced:
+        positives = y_true.sum()
+        if positives in (0, len(y_true)):
+            raise ValueError("class_balanced needs examples of both classes in y_true.")
+        weight = np.where(y_true == 1, 0.5 / positives, 0.5 / (len(y_true) - positives))
+    bins = np.searchsorted(edges[1:-1], y_prob)
+    total = np.bincount(bins, weights=weight, minlength=n_bins)
+    hits = np.bincount(bins, weights=weight * y_true, minlength=n_bins)
+    mass = np.bincount(bins, weights=weight * y_prob, minlength=n_bins)
+    filled = total > 0
+    return hits[filled] / total[filled], mass[filled] / total[filled]
+
+
+def plot_reliability_diagram(y_true, y_prob, *, labels=None, n_bins=10, strategy="uniform",
+                             class_balanced=False, axes=None):
+    """Reliability diagram of every class: observed frequency against predicted probability.
+
+    One panel per class ``k``: the examples are binned by their predicted
+    probability of ``k`` and each bin is drawn at (mean predicted probability,
+    fraction of the bin that is of class ``k``) by :func:`reliability_curve`. A
+    calibrated model lies on the diagonal. A panel per class keeps the minority
+    from being hidden among the majority's examples.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+    y_prob : array-like of shape (n_samples, n_classes), or dict of them
+        Predicted probabilities, columns in the order of ``labels`` (as
+        ``predict_proba`` returns them). A dict ``{model name: probabilities}``
+        draws one curve per model in every panel.
+    labels : array-like, default=None
+        The classes of the columns (default: sorted unique ``y_true``).
+    n_bins : int, default=10
+    strategy : {"uniform", "quantile"}, default="uniform"
+    class_balanced : bool, default=False
+        Weight the examples so that every class counts equally (see
+        :func:`reliability_curve`): the calibration that class-balanced training
+        aims at and the balanced Brier score measures.
+    axes : array-like of matplotlib Axes, default=None
+        One per class, to draw into; a new figure with one row of panels when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imbnn.plotting import plot_reliability_diagram
+    >>> y = np.array([0] * 90 + [1] * 10)
+    >>> p1 = np.linspace(0, 0.6, 100)
+    >>> figure = plot_reliability_diagram(y, {"model": np.column_stack([1 - p1, p1])}, n_bins=5)
+    >>> len(figure.axes)
+    2
+    """
+    from sklearn.utils.validation import check_array, column_or_1d
+
+    y_true = column_or_1d(y_true)
+    classes = np.unique(y_true) if labels is None else np.asarray(labels)
+    if not np.isin(y_true, classes).all():
+        raise ValueError(f"y_true has labels {np.setdiff1d(y_true, classes).tolist()} not in `labels`.")
+    curves = dict(y_prob) if isinstance(y_prob, dict) else {None: y_prob}
+    for name in curves:
+        curves[name] = check_array(curves[name], dtype=np.float64, input_name="y_prob")
+        if curves[name].shape != (len(y_true), len(classes)):
+            raise ValueError(
+                f"y_prob{'' if name is None else f' of {name!r}'} has shape "
+                f"{curves[name].shape}; expected ({len(y_true)}, {len(classes)}): one row per "
+                "example and one column per class."
+            )
+    if axes is None:
+        _, axes = _figure(1, len(classes), 3.3, 3.5)
+    axes = np.ravel(axes)
+    if len(axes) != len(classes):
+        raise ValueError(f"Got {len(axes)} axes for {len(classes)} classes.")
+    for k, (label, ax) in enumerate(zip(classes, axes)):
+        ax.plot([0, 1], [0, 1], linestyle=":", color="gray")
+        for name, prob in curves.items():
+            observed, predicted = reliability_curve(
+                y_true == label, prob[:, k], n_bins=n_bins, strategy=strategy,
+                class_balanced=class_balanced,
+            )
+            ax.plot(predicted, observed, marker="o", label=name)
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel=f"predicted P({label})",
+               title=f"class {label} (n={int(np.sum(y_true == label))})")
+    axes[0].set_ylabel("observed frequency" + (" (class-balanced)" if class_balanced else ""))
+    if any(name is not None for name in curves):
+        axes[0].legend(loc="upper left", fontsize="small")
+    return axes[0].figure
