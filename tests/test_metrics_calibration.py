@@ -146,3 +146,56 @@ def test_g_mean_scorer_is_the_geometric_mean_of_recalls():
     recalls = [np.mean(predicted[y == k] == k) for k in range(3)]
     assert get_scorer("g_mean")(model, X, y) == pytest.approx(np.prod(recalls) ** (1 / 3))
     assert get_scorer("g_mean")(model, X, y) == pytest.approx(geometric_mean_score(y, predicted))
+
+
+def test_reliability_curve_equals_sklearn_calibration_curve():
+    from sklearn.calibration import calibration_curve
+
+    from imbnn.plotting import reliability_curve
+
+    rng = np.random.default_rng(4)
+    y = (rng.random(700) < 0.1).astype(int)
+    p = np.clip(0.6 * rng.random(700) + 0.35 * y, 0, 1)
+    for strategy in ("uniform", "quantile"):
+        observed, predicted = reliability_curve(y, p, n_bins=8, strategy=strategy)
+        expected_observed, expected_predicted = calibration_curve(y, p, n_bins=8, strategy=strategy)
+        np.testing.assert_allclose(observed, expected_observed, rtol=1e-12)
+        np.testing.assert_allclose(predicted, expected_predicted, rtol=1e-12)
+
+
+def test_class_balanced_reliability_equals_replicating_the_minority():
+    from imbnn.plotting import reliability_curve
+
+    rng = np.random.default_rng(5)
+    y = np.r_[np.zeros(90, int), np.ones(10, int)]
+    p = rng.random(100)
+    balanced = reliability_curve(y, p, n_bins=5, class_balanced=True)
+    # Nine copies of every positive make the classes equal in size.
+    rows = np.r_[np.arange(90), np.repeat(np.arange(90, 100), 9)]
+    replicated = reliability_curve(y[rows], p[rows], n_bins=5)
+    np.testing.assert_allclose(balanced[0], replicated[0], rtol=1e-12)
+    np.testing.assert_allclose(balanced[1], replicated[1], rtol=1e-12)
+    with pytest.raises(ValueError, match="both classes"):
+        reliability_curve(np.zeros(5), p[:5], class_balanced=True)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        reliability_curve(y, p * 2)
+
+
+def test_reliability_diagram_draws_one_panel_per_class_with_the_curves():
+    pytest.importorskip("matplotlib")
+    from imbnn.plotting import plot_reliability_diagram, reliability_curve
+
+    rng = np.random.default_rng(6)
+    y = rng.choice(["a", "b", "c"], size=300, p=[0.8, 0.15, 0.05])
+    models = {"first": _random_probabilities(rng, 300, 3), "second": _random_probabilities(rng, 300, 3)}
+    figure = plot_reliability_diagram(y, models, n_bins=4)
+    assert len(figure.axes) == 3
+    for k, (label, ax) in enumerate(zip(["a", "b", "c"], figure.axes)):
+        lines = ax.get_lines()[1:]  # after the diagonal
+        assert [line.get_label() for line in lines] == ["first", "second"]
+        observed, predicted = reliability_curve(y == label, models["second"][:, k], n_bins=4)
+        np.testing.assert_allclose(lines[1].get_xdata(), predicted)
+        np.testing.assert_allclose(lines[1].get_ydata(), observed)
+        assert f"n={int((y == label).sum())}" in ax.get_title()
+    with pytest.raises(ValueError, match="expected \\(300, 3\\)"):
+        plot_reliability_diagram(y, models["first"][:, :2])
