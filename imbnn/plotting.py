@@ -41,7 +41,7 @@ def _require(table, columns, name):
 def _panels(scores):
     """Panel keys: the data set, and the test subset when the splits are SOAK's."""
     keys = ["dataset"] + (["test_subset"] if "test_subset" in scores.columns else [])
-    return keys, list(scores.groupby(keys, sort=False).groups)
+    return keys, list(scores[keys].drop_duplicates().itertuples(index=False, name=None))
 
 
 def plot_test_auc(scores, *, score="test_roc_auc"):
@@ -78,7 +78,6 @@ def plot_test_auc(scores, *, score="test_roc_auc"):
     figure, axes = _figure(len(panels), 1, 6, 0.45 * len(estimators) * max(1, len(variants)) + 1.2)
     palette = [f"C{k}" for k in range(10)]
     for ax, panel in zip(axes[:, 0], panels):
-        panel = panel if isinstance(panel, tuple) else (panel,)
         rows = scores
         for key, value in zip(keys, panel):
             rows = rows[rows[key] == value]

@@ -93,13 +93,15 @@ def fetch_file(remote, data_home=None, download_if_missing=True):
     target = home / remote.path
     if target.is_file():
         return target
-    where = (
-        f"Download it from {' or '.join(remote.urls)} (sha256 {remote.sha256}) and save it "
-        f"as {target}, or point data_home / the IMBNN_DATA environment variable at a folder "
-        f"that holds {remote.path}."
+    put_it = (
+        f"save it (sha256 {remote.sha256}) as {target}, or point data_home / the IMBNN_DATA "
+        f"environment variable at a folder that holds {remote.path}."
     )
     if not download_if_missing:
-        raise FileNotFoundError(f"Data file {remote.path} is missing from {home}. {where}")
+        raise FileNotFoundError(
+            f"Data file {remote.path} is missing from {home}. Download it from "
+            f"{' or '.join(remote.urls)} and {put_it}"
+        )
     failures = []
     for url in remote.urls:
         try:
@@ -109,7 +111,7 @@ def fetch_file(remote, data_home=None, download_if_missing=True):
             failures.append(f"{url}: {error}")
     raise FileNotFoundError(
         f"Data file {remote.path} is missing from {home} and could not be downloaded "
-        f"({'; '.join(failures)}). {where}"
+        f"({'; '.join(failures)}). Download it by other means and {put_it}"
     )
 
 
