@@ -57,7 +57,7 @@ network = dict(
 )
 models = {
     "BCE": NetClassifier(loss="bce", **network),
-    "BCE + ALM": ALMClassifier(base_loss="bce", delta=0.5, mu=1e-3, **network),
+    "BCE + ALM": ALMClassifier(base_loss="bce", delta=1.0, mu=1e-2, **network),
 }
 
 figure, (full, zoom) = plt.subplots(1, 2, figsize=(10, 4.5))

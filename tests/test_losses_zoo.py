@@ -28,6 +28,7 @@ from imbnn.losses import (
     get_loss,
     positive_hinge_sums,
 )
+from imbnn.losses import _pairwise
 from imbnn.metrics import fpr_at_tpr
 
 # Every loss of this zoo, with the class counts that fix its class weights (so that
@@ -64,6 +65,13 @@ BINARY_ONLY = ["weighted_bce", "asymmetric_large_margin", "asymmetric_focal"]
 PAIR_LOSSES = ["mbauc", "pairwise_logistic", "pairwise_hinge", "all_pairs_squared_hinge"]
 
 
+@pytest.fixture(params=["dense", "sort"])
+def hinge_path(request, monkeypatch):
+    """Run a test with the hinge sums' dense n+ x n path and again with the sort path."""
+    monkeypatch.setattr(_pairwise, "_DENSE_MAX_ROWS", 10**9 if request.param == "dense" else 0)
+    return request.param
+
+
 def batch(n=24, n_classes=2, seed=0, dtype=torch.float64, scale=2.0):
     """Distinct scores (no ties, so finite differences apply) and labels with every class."""
     generator = torch.Generator().manual_seed(seed)
@@ -92,7 +100,7 @@ def test_every_loss_is_registered_by_name():
 
 @pytest.mark.parametrize("name", sorted(ZOO))
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_gradient_matches_finite_differences(name, n_classes):
+def test_gradient_matches_finite_differences(name, n_classes, hinge_path):
     if n_classes > 2 and name not in MULTICLASS:
         pytest.skip("binary-only loss")
     loss = (ZOO if n_classes == 2 else MULTICLASS)[name]()
@@ -104,7 +112,7 @@ def test_gradient_matches_finite_differences(name, n_classes):
 
 @pytest.mark.parametrize("name", sorted(ZOO))
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_integer_weights_equal_duplicated_rows(name, n_classes):
+def test_integer_weights_equal_duplicated_rows(name, n_classes, hinge_path):
     if n_classes > 2 and name not in MULTICLASS:
         pytest.skip("binary-only loss")
     loss = (ZOO if n_classes == 2 else MULTICLASS)[name]()
@@ -121,7 +129,7 @@ def test_integer_weights_equal_duplicated_rows(name, n_classes):
 
 @pytest.mark.parametrize("name", sorted(ZOO))
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_extreme_logits_in_float32_stay_finite(name, n_classes):
+def test_extreme_logits_in_float32_stay_finite(name, n_classes, hinge_path):
     if n_classes > 2 and name not in MULTICLASS:
         pytest.skip("binary-only loss")
     loss = (ZOO if n_classes == 2 else MULTICLASS)[name]()
@@ -138,7 +146,7 @@ def test_extreme_logits_in_float32_stay_finite(name, n_classes):
 
 @pytest.mark.parametrize("name", sorted(ZOO))
 @pytest.mark.parametrize("label", [0, 1])
-def test_one_class_batch_is_defined_and_keeps_the_graph(name, label):
+def test_one_class_batch_is_defined_and_keeps_the_graph(name, label, hinge_path):
     loss = ZOO[name]()
     scores = torch.tensor([0.3, -1.2, 2.0, 0.0], requires_grad=True)
     value = loss(scores, torch.full((4,), label))
@@ -350,7 +358,7 @@ NAIVE = {
 @pytest.mark.parametrize("name", ["pairwise_logistic", "pairwise_hinge", "all_pairs_squared_hinge"])
 @pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_pairwise_losses_match_all_pairs_brute_force(name, ties, weighted):
+def test_pairwise_losses_match_all_pairs_brute_force(name, ties, weighted, hinge_path):
     generator = torch.Generator().manual_seed(16)
     n = 300
     scores = torch.randn(n, generator=generator, dtype=torch.float64) * 2
@@ -438,7 +446,7 @@ def test_pairwise_losses_multiclass_is_mean_of_one_vs_rest_columns():
         assert loss(scores, target).item() == pytest.approx(expected)
 
 
-def test_positive_hinge_sums_is_alm_constraint_with_its_gradient():
+def test_positive_hinge_sums_is_alm_constraint_with_its_gradient(hinge_path):
     generator = torch.Generator().manual_seed(22)
     scores = torch.round(torch.randn(60, generator=generator, dtype=torch.float64) * 4) / 4
     positive = torch.rand(60, generator=generator) < 0.3

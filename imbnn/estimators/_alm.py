@@ -221,9 +221,8 @@ class ALMClassifier(BaseNetClassifier):
 
     def _constraint_terms(self, scores, info):
         """The batch's ALM terms and, per critical class, the positives' rows and ``q``."""
-        target, index = info["y"], info["index"]
-        weight = info["sample_weight"]
-        penalty = scores.new_zeros(())
+        target, index, weight = info["y"], info["index"], info["sample_weight"]
+        penalty = 0.0
         updates = []
         for k in self.critical_indices_.tolist():
             if scores.ndim == 1:
@@ -232,18 +231,24 @@ class ALMClassifier(BaseNetClassifier):
             else:
                 critical_scores = scores[:, k]
             positive = target == k
-            w = torch.ones_like(critical_scores) if weight is None else weight.to(scores.dtype)
-            positive_total = (w * positive).sum()
-            negative_total = w.sum() - positive_total
-            if not bool((positive_total > 0) & (negative_total > 0)):
+            positive_rows = torch.nonzero(positive).flatten()
+            if weight is None:
+                positive_total = positive_rows.numel()
+                negative_total = len(target) - positive_total
+            else:
+                positive_total = float(weight[positive_rows].sum())
+                negative_total = float(weight.sum()) - positive_total
+            if positive_total <= 0 or negative_total <= 0:
                 continue
             q = positive_hinge_sums(
                 critical_scores, positive, margin=self.delta, power=1, sample_weight=weight
-            )
-            multiplier = self.multipliers_[index].to(scores.dtype)
-            per_positive = torch.where(positive, w * (0.5 * self.mu_ * q * q + multiplier * q), 0.0)
+            )[positive_rows]
+            multiplier = self.multipliers_[index[positive_rows]].to(scores.dtype)
+            per_positive = q * (0.5 * self.mu_ * q + multiplier)
+            if weight is not None:
+                per_positive = per_positive * weight[positive_rows]
             penalty = penalty + per_positive.sum() / (positive_total * negative_total)
-            updates.append((index[positive], q[positive].detach()))
+            updates.append((index[positive_rows], q.detach()))
         return penalty, updates
 
     def train_step_single(self, batch, **fit_params):

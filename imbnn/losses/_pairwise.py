@@ -26,6 +26,10 @@ __all__ = [
 
 # Pairs held in memory at once by the pairwise logistic loss (8 MB of float64 per array).
 _DEFAULT_CHUNK_PAIRS = 2**20
+# Up to this many rows, hinge sums use the dense n x n matrix of pairs (at most 64K
+# entries): a handful of tensor operations instead of the sort path's few dozen,
+# whose fixed cost per operation dominates on training-sized batches.
+_DENSE_MAX_ROWS = 256
 
 
 def _no_pair_zero(scores):
@@ -249,13 +253,34 @@ def positive_hinge_sums(scores, is_positive, margin=1.0, power=1, sample_weight=
             f"and {tuple(is_positive.shape)}."
         )
     weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
+    if scores.shape[0] <= _DENSE_MAX_ROWS:
+        return _dense_positive_hinge_sums(scores, is_positive.bool(), weight, margin, power)
     return _PositiveHingeSums.apply(scores, is_positive.bool(), weight, float(margin), power)
+
+
+def _dense_positive_hinge_sums(scores, is_positive, weight, margin, power):
+    """The hinge sums from the n+ x n matrix of pairs, differentiated by autograd.
+
+    ``relu`` has derivative 0 at 0, the sort path's convention for a pair on the kink.
+    """
+    negative_weight = (~is_positive).to(scores.dtype)
+    if weight is not None:
+        negative_weight = negative_weight * weight
+    positive_rows = torch.nonzero(is_positive).flatten()
+    hinge = torch.relu(margin - (scores[positive_rows, None] - scores[None, :]))
+    if power == 2:
+        hinge = hinge * hinge
+    return scores.new_zeros(scores.shape).index_put((positive_rows,), hinge @ negative_weight)
 
 
 def _all_pairs_hinge(scores, is_positive, weight, margin, power):
     both, positive_total, negative_total = _has_both_classes(is_positive, weight)
     if not both:
         return _no_pair_zero(scores)
+    if scores.shape[0] <= _DENSE_MAX_ROWS:
+        r = _dense_positive_hinge_sums(scores, is_positive, weight, margin, power)
+        positive_weight = is_positive.to(scores.dtype) if weight is None else weight * is_positive
+        return (positive_weight @ r) / (positive_total * negative_total)
     normaliser = float(positive_total * negative_total)
     return _AllPairsHinge.apply(scores, is_positive, weight, float(margin), power, normaliser)
 
