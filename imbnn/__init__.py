@@ -19,3 +19,7 @@ __all__ = [
     "samplers",
     "__version__",
 ]
+
+from . import benchmark, datasets, model_selection  # noqa: E402
+
+__all__ += ["benchmark", "datasets", "model_selection"]

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.model_selection import BaseCrossValidator, StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils import check_random_state
+from sklearn.utils._metadata_requests import UNCHANGED, RequestMethod
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _num_samples, column_or_1d
 
@@ -93,6 +94,27 @@ class SameOtherAllCV(BaseCrossValidator):
         self.train_subsets = train_subsets
         self.downsample = downsample
         self.random_state = random_state
+
+    def set_split_request(self, *, groups=UNCHANGED, subset=UNCHANGED):
+        """Whether metadata routing passes ``groups`` and ``subset`` to :meth:`split`.
+
+        Both are requested by default (``True``); only needed to switch one off
+        (``False``) or to take it under another name (a string).
+
+        Parameters
+        ----------
+        groups : bool, str or None, default=UNCHANGED
+        subset : bool, str or None, default=UNCHANGED
+
+        Returns
+        -------
+        self
+        """
+        # scikit-learn generates this method for splitters; written out here so that
+        # its documentation is imbnn's own.
+        return RequestMethod("split", ["groups", "subset"]).__get__(self, type(self))(
+            groups=groups, subset=subset
+        )
 
     def get_n_splits(self, X=None, y=None, groups=None, subset=None):
         """Number of splits: those with an empty training set are not counted.

@@ -160,3 +160,9 @@ def test_soak_ttest_matches_the_paired_t_formula():
 def test_soak_ttest_needs_its_columns():
     with pytest.raises(ValueError, match="test_fold"):
         soak_ttest(pd.DataFrame({"test_subset": ["A"], "train_subsets": ["same"], "test_roc_auc": [1.0]}))
+
+
+def test_split_request_can_switch_groups_off():
+    with sklearn.config_context(enable_metadata_routing=True):
+        cv = SameOtherAllCV().set_split_request(groups=False)
+        assert cv.get_metadata_routing().split.requests == {"groups": False, "subset": True}
