@@ -30,7 +30,8 @@ def _parser():
                        help=f"estimators to compare; any of: {', '.join(DEFAULT_ESTIMATORS)}")
     bench.add_argument("--folds", type=int, default=3, help="number of cross-validation folds")
     bench.add_argument("--output", default="imbnn_results", help="folder for the CSV files, plots and cache")
-    bench.add_argument("--n-jobs", type=int, default=1, help="cells run at once (-1: all cores or Dask workers)")
+    bench.add_argument("--n-jobs", type=int, default=None,
+                       help="fits run at once (-1: all cores or Dask workers; default 1, with dask -1)")
     bench.add_argument("--backend", choices=["loky", "threading", "sequential", "dask"], default=None,
                        help="joblib back end (default: loky when --n-jobs > 1)")
     bench.add_argument("--scheduler", default=None,
@@ -92,8 +93,9 @@ def _benchmark(args, parser):
         print(f"{name}: {task.data.shape[0]} rows, {task.data.shape[1]} features, "
               f"{int(task.target.sum())} positive. {task.DESCR}")
     output = Path(args.output)
+    n_jobs = args.n_jobs if args.n_jobs is not None else (-1 if args.backend == "dask" else 1)
     bench = Benchmark(
-        estimators, datasets, cv=args.folds, output=output, n_jobs=args.n_jobs, backend=args.backend,
+        estimators, datasets, cv=args.folds, output=output, n_jobs=n_jobs, backend=args.backend,
         scheduler=args.scheduler, random_state=args.random_state, progress=not args.quiet,
     )
     scores = bench.run()

@@ -327,7 +327,7 @@ def _dask_client(scheduler, n_jobs):
     try:
         return get_client(), False
     except ValueError:
-        n_workers = 2 if n_jobs in (None, -1) else max(1, int(n_jobs))
+        n_workers = joblib.cpu_count() if n_jobs in (None, -1) else max(1, int(n_jobs))
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None)
         return Client(cluster), True
 
