@@ -1,4 +1,4 @@
-"""Reproduce the binary experiments of ALM (Sangalli et al., NeurIPS 2021) on Fashion-MNIST and MNIST.
+"""Reproduce the binary experiments of ALM (Sangalli et al., NeurIPS 2021) on (Fashion-)MNIST.
 
 Sangalli, Erdil, Hoetker, Donati and Konukoglu, "Constrained Optimization to
 Train Neural Networks on Critical and Under-Represented Classes" (arXiv:2102.12894),
