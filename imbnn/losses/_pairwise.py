@@ -1,7 +1,8 @@
 """Pairwise ranking losses: every (positive, negative) pair of a batch, without n+ x n- memory.
 
 - Pairwise hinge and all-pairs squared hinge (Rust & Hocking, arXiv:2302.11062) in
-  O(n log n): one sort and cumulative sums, with an explicit backward pass.
+  O(n log n): one sort and cumulative sums, with an explicit backward pass (batches
+  of at most 256 rows use the small dense matrix of pairs instead).
 - Pairwise logistic (the siamese network's loss, methods.md 2.2): O(n+ n-) time in
   chunks of bounded size, gradient computed chunk by chunk in the forward pass.
 - Mini-batch AUC (MBAUC, methods.md 2.4): O(n) after expanding the square.
@@ -26,7 +27,7 @@ __all__ = [
 
 # Pairs held in memory at once by the pairwise logistic loss (8 MB of float64 per array).
 _DEFAULT_CHUNK_PAIRS = 2**20
-# Up to this many rows, hinge sums use the dense n x n matrix of pairs (at most 64K
+# Up to this many rows, hinge sums use the dense n+ x n matrix of pairs (at most 64K
 # entries): a handful of tensor operations instead of the sort path's few dozen,
 # whose fixed cost per operation dominates on training-sized batches.
 _DENSE_MAX_ROWS = 256
