@@ -1,0 +1,450 @@
+"""Decision thresholds tuned on held-out probabilities, for binary and multi-class models.
+
+A classifier trained on imbalanced data often ranks the classes better than its
+default decision (argmax of the probabilities) shows. :class:`TunedThresholdClassifier`
+keeps the classifier and replaces that decision by one tuned, on data the classifier
+was not fit on, for a chosen metric. Unlike scikit-learn's
+:class:`~sklearn.model_selection.TunedThresholdClassifierCV` it accepts multi-class
+targets. See the user guide, :doc:`/user_guide/thresholds`.
+"""
+
+import math
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import get_scorer
+from sklearn.metrics._scorer import _BaseScorer
+from sklearn.model_selection import StratifiedShuffleSplit, check_cv
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import (
+    _check_method_params,
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+    indexable,
+)
+
+from ._threshold_search import (
+    ConfusionMatrixScore,
+    Fold,
+    argmax_decision,
+    coordinate_ascent,
+    normalise,
+    thresholds_to_working,
+    working_scores,
+)
+
+__all__ = ["TunedThresholdClassifier"]
+
+
+class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Classifier whose per-class decision thresholds are tuned on held-out data.
+
+    The wrapped classifier's probabilities ``p`` (one column per class) are turned
+    into a class by one of three rules, tuned to maximise ``scoring`` on out-of-fold
+    probabilities (never on the data a model was fit on):
+
+    - ``"absolute"``: predict ``argmax_k (p_k - t_k)``;
+    - ``"relative"``: predict ``argmax_k (p_k / t_k)`` (mlr3's threshold rule);
+    - ``"tree"``: a depth-limited decision tree fit on the held-out probability
+      vectors (stacking).
+
+    The thresholds ``t`` are reported normalised to sum to one: the absolute rule is
+    unchanged by adding a constant to all thresholds and the relative rule by scaling
+    them, so equal thresholds ``1 / K`` are the default argmax decision. For two
+    classes both rules are "predict the second class when ``p_1 > t_1``", and
+    ``thresholds_[1]`` is that cut.
+
+    The search is exact for two classes: one sort of the held-out scores, every
+    distinct cut considered, for any scorer of predicted labels. For ``K`` classes
+    it is coordinate ascent over the classes, each step the exact search over one
+    class's threshold, started from the default decision, so the tuned thresholds
+    never score below it on the held-out data.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A classifier with ``fit`` and ``predict_proba``, fitted when ``cv="prefit"``.
+    method : {"relative", "absolute", "tree"}, default="relative"
+        The decision rule.
+    scoring : str or scorer, default="balanced_accuracy"
+        A scorer of predicted labels (a name such as ``"accuracy"``, ``"f1_macro"`` or
+        one made with ``sklearn.metrics.make_scorer``). It is the objective of the
+        threshold search; the tree is fit by its own impurity criterion and
+        ``scoring`` only reports its score.
+    cv : int, cross-validation generator, iterable, float or "prefit", default=5
+        Where the held-out probabilities come from:
+
+        - an int or a splitter (as in scikit-learn, stratified for an int): a clone
+          of ``estimator`` is fit on each training part and predicts its validation
+          part; the objective is the mean of the scores on the validation parts;
+        - a float in (0, 1): one stratified validation split of that fraction;
+        - ``"prefit"``: ``estimator`` is already fitted, and the data given to
+          ``fit`` is held-out data used only for tuning (``refit`` must be False).
+          A :class:`~sklearn.frozen.FrozenEstimator` with a float ``cv`` works too.
+    refit : bool, default=True
+        Refit ``estimator`` on all of ``X`` after tuning. With ``refit=False`` and a
+        single split, the model fit on the training part is kept.
+    max_iter : int, default=100
+        Budget of the multi-class search: the most one-dimensional searches (each
+        over one class's threshold) in one tuning. The search usually stops earlier,
+        after a pass over all classes that improves nothing.
+    max_depth : int or "auto", default="auto"
+        Depth of the tree for ``method="tree"``; ``"auto"`` is
+        ``ceil(log2(n_classes)) + 2``, room for a leaf per class and two more splits.
+    n_jobs : int, default=None
+        Folds fit in parallel (joblib).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the validation split of a float ``cv`` and the tree.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The classifier used by ``predict`` and ``predict_proba``.
+    classes_ : ndarray of shape (n_classes,)
+    thresholds_ : ndarray of shape (n_classes,) or None
+        The tuned, normalised thresholds (None for ``method="tree"``).
+    best_score_ : float
+        Mean over validation folds of ``scoring`` with the tuned decision. It is the
+        optimum found on those folds, hence an optimistic estimate of new data.
+    default_score_ : float
+        The same mean for the default decision (argmax of the probabilities).
+    cv_scores_ : ndarray of shape (n_folds,)
+        ``scoring`` of the tuned decision on each validation fold.
+    cv_default_scores_ : ndarray of shape (n_folds,)
+        ``scoring`` of the default decision on each validation fold.
+    cv_thresholds_ : ndarray of shape (n_folds, n_classes) or None
+        Thresholds tuned on each validation fold alone.
+    thresholds_std_ : ndarray of shape (n_classes,) or None
+        Standard deviation of ``cv_thresholds_`` over the folds (zero with one fold):
+        a spread as large as the thresholds' distance from ``1 / n_classes`` means the
+        held-out data cannot tell the tuned thresholds from the default.
+    n_iter_ : int
+        One-dimensional searches made for ``thresholds_`` (0 for the tree).
+    tree_ : DecisionTreeClassifier or None
+        The fitted tree of ``method="tree"``.
+    n_features_in_ : int
+        Only when ``estimator_`` has it.
+    feature_names_in_ : ndarray of str
+        Only when ``estimator_`` has it.
+
+    See Also
+    --------
+    sklearn.model_selection.TunedThresholdClassifierCV : binary only, on a grid.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from imbnn.thresholds import TunedThresholdClassifier
+    >>> X, y = make_classification(n_samples=600, n_classes=3, n_informative=4,
+    ...                            weights=[0.8, 0.15], random_state=0)
+    >>> clf = TunedThresholdClassifier(LogisticRegression(), scoring="balanced_accuracy")
+    >>> clf = clf.fit(X, y)
+    >>> clf.thresholds_.round(3)
+    array([0.694, 0.16 , 0.146])
+    >>> bool(clf.best_score_ >= clf.default_score_)
+    True
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "method": [StrOptions({"relative", "absolute", "tree"})],
+        "scoring": [str, callable],
+        "cv": ["cv_object", StrOptions({"prefit"}), Interval(RealNotInt, 0.0, 1.0, closed="neither")],
+        "refit": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        method="relative",
+        scoring="balanced_accuracy",
+        cv=5,
+        refit=True,
+        max_iter=100,
+        max_depth="auto",
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.method = method
+        self.scoring = scoring
+        self.cv = cv
+        self.refit = refit
+        self.max_iter = max_iter
+        self.max_depth = max_depth
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Fit the classifier on each training part and tune the decision on the held-out parts.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Anything ``estimator`` accepts (a DataFrame for a pipeline, ...).
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to ``estimator.fit`` and weighting the tuning objective. Examples
+            of zero weight take no part in the tuning.
+        **fit_params : dict
+            Other parameters of ``estimator.fit`` (per-example arrays are split along
+            with ``X``).
+
+        Returns
+        -------
+        self : TunedThresholdClassifier
+        """
+        if not (callable(getattr(self.estimator, "predict_proba", None)) and hasattr(self.estimator, "fit")):
+            raise TypeError(
+                f"TunedThresholdClassifier tunes decisions on class probabilities, but "
+                f"{self.estimator!r} has no predict_proba method (for SVC set "
+                "probability=True; otherwise wrap the estimator in "
+                "sklearn.calibration.CalibratedClassifierCV)."
+            )
+        self._validate_params()
+        X, y = indexable(X, y)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) == 0:
+            raise ValueError("Found array with 0 sample(s); TunedThresholdClassifier needs data.")
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "TunedThresholdClassifier needs at least two classes; y has only one class: "
+                f"{self.classes_[0]!r}."
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, y)
+            if not has_fit_parameter(self.estimator, "sample_weight"):
+                raise ValueError(
+                    f"sample_weight was given but {type(self.estimator).__name__}.fit "
+                    "does not accept sample_weight."
+                )
+            fit_params = {**fit_params, "sample_weight": sample_weight}
+        weight = np.ones(len(y)) if sample_weight is None else sample_weight
+        scorer = self._scorer()
+        metric = ConfusionMatrixScore(scorer, self.classes_, weighted=sample_weight is not None)
+        random_state = check_random_state(self.random_state)
+
+        fold_models, validation_parts = self._held_out_probabilities(X, y, fit_params, random_state)
+        folds, fold_proba = [], []
+        for rows, proba in validation_parts:
+            keep = weight[rows] > 0
+            fold_proba.append(proba[keep])
+            folds.append(Fold(working_scores(proba[keep], self._rule), y_encoded[rows][keep], weight[rows][keep]))
+        if not any(len(fold.y) for fold in folds):
+            raise ValueError("No validation example has a positive sample weight.")
+        folds = [fold for fold in folds if len(fold.y)]
+        fold_proba = [proba for proba in fold_proba if len(proba)]
+
+        def fold_scores(predict):
+            return np.array(
+                [
+                    metric.score_predictions(
+                        fold.y, predict(proba, fold), None if sample_weight is None else fold.weight
+                    )
+                    for proba, fold in zip(fold_proba, folds)
+                ]
+            )
+
+        self.cv_default_scores_ = fold_scores(lambda proba, fold: np.argmax(proba, axis=1))
+        self.default_score_ = float(self.cv_default_scores_.mean())
+
+        n_classes = len(self.classes_)
+        if self.method == "tree":
+            max_depth = math.ceil(math.log2(n_classes)) + 2 if self.max_depth == "auto" else self.max_depth
+            self.tree_ = DecisionTreeClassifier(
+                max_depth=max_depth, random_state=random_state.randint(np.iinfo(np.int32).max)
+            )
+            self.tree_.fit(
+                np.concatenate(fold_proba),
+                np.concatenate([fold.y for fold in folds]),
+                sample_weight=np.concatenate([fold.weight for fold in folds]),
+            )
+            self.thresholds_ = self.cv_thresholds_ = self.thresholds_std_ = None
+            self.n_iter_ = 0
+            self.cv_scores_ = fold_scores(lambda proba, fold: self.tree_.predict(proba))
+        else:
+            self.tree_ = None
+            result = coordinate_ascent(folds, metric, n_classes, self.max_iter)
+            self.thresholds_ = normalise(result.working_thresholds, self.method)
+            self.n_iter_ = result.n_iter
+            self.cv_thresholds_ = np.array(
+                [
+                    normalise(coordinate_ascent([fold], metric, n_classes, self.max_iter).working_thresholds,
+                              self.method)
+                    for fold in folds
+                ]
+            )
+            self.thresholds_std_ = self.cv_thresholds_.std(axis=0)
+            working = thresholds_to_working(self.thresholds_, self.method)
+            self.cv_scores_ = fold_scores(lambda proba, fold: argmax_decision(fold.scores, working))
+        self.best_score_ = float(self.cv_scores_.mean())
+
+        if self.cv == "prefit":
+            self.estimator_ = self.estimator
+        elif self.refit:
+            self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        else:
+            self.estimator_ = fold_models[0]
+        for attribute in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attribute):
+                setattr(self, attribute, getattr(self.estimator_, attribute))
+        return self
+
+    @property
+    def _rule(self):
+        # the tree reads probabilities; its search-free path still builds folds on them
+        return "absolute" if self.method == "tree" else self.method
+
+    def _scorer(self):
+        scorer = get_scorer(self.scoring) if isinstance(self.scoring, str) else self.scoring
+        if not isinstance(scorer, _BaseScorer) or scorer._response_method != "predict":
+            raise ValueError(
+                f"scoring={self.scoring!r} is not a scorer of predicted labels; decision "
+                "thresholds change only the predicted labels, so use a name such as "
+                "'accuracy', 'balanced_accuracy', 'f1_macro' or a scorer made by "
+                "sklearn.metrics.make_scorer(metric) with the default response_method."
+            )
+        return scorer
+
+    def _held_out_probabilities(self, X, y, fit_params, random_state):
+        """Fitted fold models and, per validation part, its rows and probabilities."""
+        if isinstance(self.cv, str) and self.cv == "prefit":
+            if self.refit:
+                raise ValueError("With cv='prefit' the estimator is not refit: set refit=False.")
+            try:
+                check_is_fitted(self.estimator)
+            except NotFittedError as error:
+                raise NotFittedError(
+                    "With cv='prefit' the estimator must be fitted already, and the data "
+                    "given to fit must be held-out data."
+                ) from error
+            rows = np.arange(len(y))
+            return [self.estimator], [(rows, self._aligned_proba(self.estimator, X))]
+        if isinstance(self.cv, float):
+            splitter = StratifiedShuffleSplit(
+                n_splits=1, test_size=self.cv, random_state=random_state.randint(np.iinfo(np.int32).max)
+            )
+        else:
+            splitter = check_cv(self.cv, y, classifier=True)
+        splits = list(splitter.split(X, y))
+        if not self.refit and len(splits) > 1:
+            raise ValueError(
+                f"refit=False keeps the model of a single split, but cv gives {len(splits)} "
+                "splits; use a float cv (one validation split) or refit=True."
+            )
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_and_predict)(clone(self.estimator), X, y, fit_params, train, test, self.classes_)
+            for train, test in splits
+        )
+        models = [model for model, _ in results]
+        parts = [(test, proba) for (_, proba), (_, test) in zip(results, splits)]
+        return models, parts
+
+    @staticmethod
+    def _aligned_proba(model, X, classes=None):
+        """``model.predict_proba(X)`` with one column per class of ``classes`` (zeros for unseen ones)."""
+        proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+        model_classes = np.asarray(model.classes_)
+        if classes is None or np.array_equal(model_classes, classes):
+            return proba
+        aligned = np.zeros((proba.shape[0], len(classes)))
+        aligned[:, np.searchsorted(classes, model_classes)] = proba
+        return aligned
+
+    # ------------------------------------------------------------------ prediction
+
+    def _full_proba(self, X):
+        check_is_fitted(self, "estimator_")
+        return self._aligned_proba(self.estimator_, X, self.classes_)
+
+    def _working_decision(self, proba):
+        return working_scores(proba, self.method) - thresholds_to_working(self.thresholds_, self.method)
+
+    def predict(self, X):
+        """Classes chosen by the tuned rule.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        proba = self._full_proba(X)
+        if self.method == "tree":
+            return self.classes_[self.tree_.predict(proba)]
+        return self.classes_[np.argmax(self._working_decision(proba), axis=1)]
+
+    def predict_proba(self, X):
+        """The wrapped classifier's probabilities (the thresholds do not change them).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return self._full_proba(X)
+
+    def _has_thresholds(self):
+        return self.method != "tree"
+
+    @available_if(_has_thresholds)
+    def decision_function(self, X):
+        """Scores whose argmax is the prediction.
+
+        ``p - t`` for the absolute rule and ``log(p / t)`` for the relative one. For
+        two classes, one column: the second class's score minus the first's (the
+        second class is predicted where it is positive).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        decision = self._working_decision(self._full_proba(X))
+        if len(self.classes_) == 2:
+            return decision[:, 1] - decision[:, 0]
+        return decision
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.string = inner.input_tags.string
+        tags.input_tags.categorical = inner.input_tags.categorical
+        return tags
+
+
+def _fit_and_predict(model, X, y, fit_params, train, test, classes):
+    """Fit ``model`` on the rows ``train`` and return it with its probabilities on ``test``."""
+    params = _check_method_params(X, fit_params, indices=train)
+    model.fit(_safe_indexing(X, train), _safe_indexing(y, train), **params)
+    proba = TunedThresholdClassifier._aligned_proba(model, _safe_indexing(X, test), classes)
+    return model, proba
