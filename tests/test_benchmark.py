@@ -160,6 +160,7 @@ def test_subtrain_auc_is_the_auc_of_the_subtrain_rows():
         roc_auc_score(y[subtrain], net.decision_function(X[subtrain])), abs=1e-6)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_sequential_results():
     pytest.importorskip("distributed")
     from distributed import Client, LocalCluster
