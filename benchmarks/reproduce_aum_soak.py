@@ -55,8 +55,12 @@ def soak_task(loader, data_home, seed, n_rows=None):
         rows = np.flatnonzero(digit == label)
         unbalanced[rng.choice(rows, len(rows) // 2, replace=False)] = True
     _, _, kept = make_imbalanced(
-        X[unbalanced], digit[unbalanced], minority_classes=EVEN, minority_proportion=0.01,
-        random_state=seed, return_indices=True,
+        X[unbalanced],
+        digit[unbalanced],
+        minority_classes=EVEN,
+        minority_proportion=0.01,
+        random_state=seed,
+        return_indices=True,
     )
     rows = np.concatenate([np.flatnonzero(~unbalanced), np.flatnonzero(unbalanced)[kept]])
     subset = np.array(["balanced"] * int((~unbalanced).sum()) + ["unbalanced"] * len(kept))
@@ -66,8 +70,14 @@ def soak_task(loader, data_home, seed, n_rows=None):
 
 def estimators(max_epochs, lr, seed):
     common = dict(
-        module=LinearNet, optimizer=torch.optim.SGD, lr=lr, batch_size=-1, max_epochs=max_epochs,
-        validation_fraction=0.5, patience=max_epochs, random_state=seed,
+        module=LinearNet,
+        optimizer=torch.optim.SGD,
+        lr=lr,
+        batch_size=-1,
+        max_epochs=max_epochs,
+        validation_fraction=0.5,
+        patience=max_epochs,
+        random_state=seed,
     )
     return {
         "featureless": FeaturelessClassifier(),
@@ -87,22 +97,34 @@ def main():
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--small", action="store_true", help="4,000 rows per data set and 50 epochs")
+    parser.add_argument(
+        "--small", action="store_true", help="4,000 rows per data set and 50 epochs"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     loaders = {"fashion_mnist": load_fashion_mnist, "mnist": load_mnist}
     n_rows = 4000 if args.small else None
     max_epochs = 50 if args.small else args.max_epochs
-    datasets = {name: soak_task(loaders[name], args.data_home, args.seed, n_rows) for name in args.datasets}
+    datasets = {
+        name: soak_task(loaders[name], args.data_home, args.seed, n_rows) for name in args.datasets
+    }
     for name, task in datasets.items():
         for subset in ("balanced", "unbalanced"):
             rows = task["subset"] == subset
-            print(f"{name} {subset}: {rows.sum()} rows, {task['target'][rows].mean():.2%} even; per "
-                  f"digit {np.bincount(task['digit'][rows], minlength=10).tolist()}")
-    cv = SameOtherAllCV(n_splits=args.folds, train_subsets=("same", "other"), random_state=args.seed)
+            print(
+                f"{name} {subset}: {rows.sum()} rows, {task['target'][rows].mean():.2%} even; per "
+                f"digit {np.bincount(task['digit'][rows], minlength=10).tolist()}"
+            )
+    cv = SameOtherAllCV(
+        n_splits=args.folds, train_subsets=("same", "other"), random_state=args.seed
+    )
     start = time.perf_counter()
     bench = Benchmark(
-        estimators(max_epochs, args.lr, args.seed), datasets, cv=cv, output=args.output, n_jobs=args.n_jobs,
+        estimators(max_epochs, args.lr, args.seed),
+        datasets,
+        cv=cv,
+        output=args.output,
+        n_jobs=args.n_jobs,
     )
     scores = bench.run()
     print(f"{len(scores)} fits ({bench.n_cached_} cached) in {time.perf_counter() - start:.0f} s")
@@ -114,20 +136,28 @@ def report(scores):
     scores = scores.copy()
     # Same on the unbalanced test subset and Other on the balanced one both train on
     # the unbalanced subset.
-    unbalanced_training = (scores["test_subset"] == "unbalanced") == (scores["train_subsets"] == "same")
+    unbalanced_training = (scores["test_subset"] == "unbalanced") == (
+        scores["train_subsets"] == "same"
+    )
     scores["training"] = np.where(unbalanced_training, "unbalanced", "balanced")
     order = ["aum", "cross_entropy", "cross_entropy_balanced", "featureless"]
     pd.set_option("display.width", 200)
     for training in ("unbalanced", "balanced"):
         rows = scores[scores["training"] == training]
-        table = rows.groupby(["dataset", "estimator", "test_subset"])["test_roc_auc"].agg(["mean", "std", "count"])
+        table = rows.groupby(["dataset", "estimator", "test_subset"])["test_roc_auc"].agg(
+            ["mean", "std", "count"]
+        )
         print(f"\nTrained on the {training} subset: test ROC AUC over folds")
         print(table.unstack("test_subset").round(4).reindex(order, level="estimator").to_string())
         # Both test subsets of a fold share the training set: take the epochs once.
         epochs = rows[(rows["test_subset"] == "unbalanced") & rows["best_epoch"].notna()]
         print(f"\nTrained on the {training} subset: epoch of best validation AUC (per fold)")
-        print(epochs.groupby(["dataset", "estimator"])["best_epoch"].agg(lambda e: e.astype(int).tolist())
-              .reindex(order[:3], level="estimator").to_string())
+        print(
+            epochs.groupby(["dataset", "estimator"])["best_epoch"]
+            .agg(lambda e: e.astype(int).tolist())
+            .reindex(order[:3], level="estimator")
+            .to_string()
+        )
         pooled = rows.groupby(["dataset", "estimator"])["test_roc_auc"].mean().unstack("estimator")
         print("\nAUM minus plain cross-entropy (mean over folds and both test subsets):")
         print((pooled["aum"] - pooled["cross_entropy"]).round(4).to_string())

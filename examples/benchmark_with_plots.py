@@ -15,7 +15,9 @@ SMALL = os.environ.get("IMBNN_EXAMPLE_SMALL") == "1"
 
 estimators = default_estimators(max_epochs=4 if SMALL else 100, lr=0.01)
 datasets = ["digits"] if SMALL else ["breast_cancer", "digits"]
-bench = Benchmark(estimators, datasets, cv=2 if SMALL else 3, output="example_benchmark", progress=not SMALL)
+bench = Benchmark(
+    estimators, datasets, cv=2 if SMALL else 3, output="example_benchmark", progress=not SMALL
+)
 scores = bench.run()
 
 table = summarize(scores)

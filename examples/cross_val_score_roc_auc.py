@@ -22,7 +22,9 @@ X, y = load_breast_cancer(return_X_y=True)
 X, y = make_imbalanced(X, y, minority_classes=[0], minority_proportion=0.1, random_state=0)
 cv = StratifiedKFold(n_splits=3 if SMALL else 5, shuffle=True, random_state=0)
 
-aum = make_pipeline(StandardScaler(), AUMClassifier(max_epochs=5 if SMALL else 100, lr=0.01, random_state=0))
+aum = make_pipeline(
+    StandardScaler(), AUMClassifier(max_epochs=5 if SMALL else 100, lr=0.01, random_state=0)
+)
 for name, model in {"AUM network": aum, "featureless": FeaturelessClassifier()}.items():
     auc = cross_val_score(model, X, y, cv=cv, scoring="roc_auc")
     print(f"{name:>12}: ROC AUC per fold {auc.round(3).tolist()}, mean {auc.mean():.3f}")

@@ -22,15 +22,20 @@ SMALL = os.environ.get("IMBNN_EXAMPLE_SMALL") == "1"
 EPOCHS = 5 if SMALL else 100
 
 X, y = load_digits(return_X_y=True)
-X, y = make_imbalanced(X, y, minority_classes=[0, 2, 4, 6, 8], minority_proportion=0.05, random_state=0)
+X, y = make_imbalanced(
+    X, y, minority_classes=[0, 2, 4, 6, 8], minority_proportion=0.05, random_state=0
+)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, test_size=0.3, random_state=0)
 print(f"{len(y_train)} training rows, {y_train.sum()} positive ({y_train.mean():.1%})")
 
 models = {
     "AUM": AUMClassifier(max_epochs=EPOCHS, lr=0.01, validation_fraction=0.2, random_state=0),
-    "cross-entropy": NetClassifier(max_epochs=EPOCHS, lr=0.01, validation_fraction=0.2, random_state=0),
-    "weighted cross-entropy": NetClassifier(class_weight="balanced", max_epochs=EPOCHS, lr=0.01,
-                                            validation_fraction=0.2, random_state=0),
+    "cross-entropy": NetClassifier(
+        max_epochs=EPOCHS, lr=0.01, validation_fraction=0.2, random_state=0
+    ),
+    "weighted cross-entropy": NetClassifier(
+        class_weight="balanced", max_epochs=EPOCHS, lr=0.01, validation_fraction=0.2, random_state=0
+    ),
 }
 for name, model in models.items():
     pipeline = make_pipeline(StandardScaler(), model).fit(X_train, y_train)

@@ -20,17 +20,25 @@ SMALL = os.environ.get("IMBNN_EXAMPLE_SMALL") == "1"
 EPOCHS = 5 if SMALL else 60
 
 X, y = load_digits(return_X_y=True)
-X, y = make_imbalanced(X, y, minority_classes=[0, 2, 4, 6, 8], minority_proportion=0.03, random_state=0)
+X, y = make_imbalanced(
+    X, y, minority_classes=[0, 2, 4, 6, 8], minority_proportion=0.03, random_state=0
+)
 cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
 net = dict(max_epochs=EPOCHS, lr=0.01, random_state=0)
 
 pipelines = {
-    "SMOTE + cross-entropy": make_pipeline(StandardScaler(), SMOTE(random_state=0), NetClassifier(**net)),
-    "class-weighted cross-entropy": make_pipeline(StandardScaler(), NetClassifier(class_weight="balanced", **net)),
+    "SMOTE + cross-entropy": make_pipeline(
+        StandardScaler(), SMOTE(random_state=0), NetClassifier(**net)
+    ),
+    "class-weighted cross-entropy": make_pipeline(
+        StandardScaler(), NetClassifier(class_weight="balanced", **net)
+    ),
     "AUM": make_pipeline(StandardScaler(), AUMClassifier(**net)),
 }
 print(f"{len(y)} rows, {y.sum()} positive ({y.mean():.1%})")
 for name, pipeline in pipelines.items():
     result = cross_validate(pipeline, X, y, cv=cv, scoring=["roc_auc", "balanced_accuracy"])
-    print(f"{name:>29}: ROC AUC {result['test_roc_auc'].mean():.3f}, "
-          f"balanced accuracy {result['test_balanced_accuracy'].mean():.3f}")
+    print(
+        f"{name:>29}: ROC AUC {result['test_roc_auc'].mean():.3f}, "
+        f"balanced accuracy {result['test_balanced_accuracy'].mean():.3f}"
+    )

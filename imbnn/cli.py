@@ -11,7 +11,9 @@ __all__ = ["main"]
 def _parser():
     from .benchmark import DEFAULT_ESTIMATORS, DEFAULT_TASKS, list_tasks
 
-    parser = argparse.ArgumentParser(prog="imbnn", description="imbnn: neural networks for imbalanced data.")
+    parser = argparse.ArgumentParser(
+        prog="imbnn", description="imbnn: neural networks for imbalanced data."
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     bench = commands.add_parser(
         "benchmark",
@@ -24,25 +26,54 @@ def _parser():
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    bench.add_argument("--datasets", nargs="+", default=list(DEFAULT_TASKS), metavar="NAME",
-                       help=f"tasks to run; one of: {', '.join(list_tasks())}")
-    bench.add_argument("--estimators", nargs="+", default=list(DEFAULT_ESTIMATORS), metavar="NAME",
-                       help=f"estimators to compare; any of: {', '.join(DEFAULT_ESTIMATORS)}")
+    bench.add_argument(
+        "--datasets",
+        nargs="+",
+        default=list(DEFAULT_TASKS),
+        metavar="NAME",
+        help=f"tasks to run; one of: {', '.join(list_tasks())}",
+    )
+    bench.add_argument(
+        "--estimators",
+        nargs="+",
+        default=list(DEFAULT_ESTIMATORS),
+        metavar="NAME",
+        help=f"estimators to compare; any of: {', '.join(DEFAULT_ESTIMATORS)}",
+    )
     bench.add_argument("--folds", type=int, default=3, help="number of cross-validation folds")
-    bench.add_argument("--output", default="imbnn_results", help="folder for the CSV files, plots and cache")
-    bench.add_argument("--n-jobs", type=int, default=None,
-                       help="fits run at once (-1: all cores or Dask workers; default 1, with dask -1)")
-    bench.add_argument("--backend", choices=["loky", "threading", "sequential", "dask"], default=None,
-                       help="joblib back end (default: loky when --n-jobs > 1)")
-    bench.add_argument("--scheduler", default=None,
-                       help="Dask scheduler address for --backend dask (default: a local cluster)")
-    bench.add_argument("--network", choices=["mlp", "linear"], default="mlp",
-                       help="one hidden layer of 100 units, or a linear model")
+    bench.add_argument(
+        "--output", default="imbnn_results", help="folder for the CSV files, plots and cache"
+    )
+    bench.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="fits run at once (-1: all cores or Dask workers; default 1, with dask -1)",
+    )
+    bench.add_argument(
+        "--backend",
+        choices=["loky", "threading", "sequential", "dask"],
+        default=None,
+        help="joblib back end (default: loky when --n-jobs > 1)",
+    )
+    bench.add_argument(
+        "--scheduler",
+        default=None,
+        help="Dask scheduler address for --backend dask (default: a local cluster)",
+    )
+    bench.add_argument(
+        "--network",
+        choices=["mlp", "linear"],
+        default="mlp",
+        help="one hidden layer of 100 units, or a linear model",
+    )
     bench.add_argument("--max-epochs", type=int, default=100)
     bench.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
     bench.add_argument("--batch-size", type=int, default=256, help="-1 for full batch")
     bench.add_argument("--random-state", type=int, default=0, help="seeds folds and networks")
-    bench.add_argument("--data-home", default=None, help="folder of the real data sets (else $IMBNN_DATA)")
+    bench.add_argument(
+        "--data-home", default=None, help="folder of the real data sets (else $IMBNN_DATA)"
+    )
     bench.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -78,8 +109,12 @@ def _benchmark(args, parser):
         parser.error("--folds must be at least 2")
     try:
         estimators = default_estimators(
-            args.estimators, network=args.network, max_epochs=args.max_epochs, lr=args.lr,
-            batch_size=args.batch_size, random_state=args.random_state,
+            args.estimators,
+            network=args.network,
+            max_epochs=args.max_epochs,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            random_state=args.random_state,
         )
     except ValueError as error:
         parser.error(str(error))
@@ -90,24 +125,42 @@ def _benchmark(args, parser):
         print(f"imbnn benchmark: {error}", file=sys.stderr)
         return 1
     for name, task in datasets.items():
-        print(f"{name}: {task.data.shape[0]} rows, {task.data.shape[1]} features, "
-              f"{int(task.target.sum())} positive. {task.DESCR}")
+        print(
+            f"{name}: {task.data.shape[0]} rows, {task.data.shape[1]} features, "
+            f"{int(task.target.sum())} positive. {task.DESCR}"
+        )
     output = Path(args.output)
     n_jobs = args.n_jobs if args.n_jobs is not None else (-1 if args.backend == "dask" else 1)
     bench = Benchmark(
-        estimators, datasets, cv=args.folds, output=output, n_jobs=n_jobs, backend=args.backend,
-        scheduler=args.scheduler, random_state=args.random_state, progress=not args.quiet,
+        estimators,
+        datasets,
+        cv=args.folds,
+        output=output,
+        n_jobs=n_jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        random_state=args.random_state,
+        progress=not args.quiet,
     )
     scores = bench.run()
     if bench.n_cached_:
-        print(f"{bench.n_cached_} of {len(scores)} fits were already in {output}/cells and were not rerun.")
+        print(
+            f"{bench.n_cached_} of {len(scores)} fits were already in {output}/cells "
+            "and were not rerun."
+        )
     table = summarize(scores)
-    table["test ROC AUC"] = [f"{m:.3f} +- {s:.3f}" for m, s in zip(table["mean"], table["std"].fillna(0))]
+    table["test ROC AUC"] = [
+        f"{m:.3f} +- {s:.3f}" for m, s in zip(table["mean"], table["std"].fillna(0))
+    ]
     shown = table.pivot(index="estimator", columns="dataset", values="test ROC AUC")
-    shown = shown.loc[list(dict.fromkeys(scores["estimator"])), list(dict.fromkeys(scores["dataset"]))]
+    shown = shown.loc[
+        list(dict.fromkeys(scores["estimator"])), list(dict.fromkeys(scores["dataset"]))
+    ]
     print(f"\nTest ROC AUC, mean +- standard deviation over {args.folds} folds:\n")
     print(shown.to_string())
-    print(f"\nPer-fold results: {output / 'results.csv'} (epochs: history.csv, ROC curves: roc.csv)")
+    print(
+        f"\nPer-fold results: {output / 'results.csv'} (epochs: history.csv, ROC curves: roc.csv)"
+    )
     if not args.no_plots:
         try:
             from .plotting import save_benchmark_plots

@@ -89,7 +89,9 @@ class SameOtherAllCV(BaseCrossValidator):
         },
         prefer_skip_nested_validation=True,
     )
-    def __init__(self, n_splits=3, *, train_subsets=_TRAIN_SUBSETS, downsample=False, random_state=None):
+    def __init__(
+        self, n_splits=3, *, train_subsets=_TRAIN_SUBSETS, downsample=False, random_state=None
+    ):
         self.n_splits = n_splits
         self.train_subsets = train_subsets
         self.downsample = downsample
@@ -291,7 +293,15 @@ class SameOtherAllCV(BaseCrossValidator):
                 yield info, train, test
 
 
-_INFO_COLUMNS = ["split", "test_subset", "test_fold", "train_subsets", "downsampled", "n_train", "n_test"]
+_INFO_COLUMNS = [
+    "split",
+    "test_subset",
+    "test_fold",
+    "train_subsets",
+    "downsampled",
+    "n_train",
+    "n_test",
+]
 
 _MISSING_SUBSET = (
     "SameOtherAllCV needs the subset of every row: call split(X, y, subset=subset), or with "
@@ -303,7 +313,9 @@ _MISSING_SUBSET = (
 def _strata(subset, y):
     if y is None:
         return np.unique(subset, return_inverse=True)[1]
-    pairs = np.column_stack([np.unique(subset, return_inverse=True)[1], np.unique(y, return_inverse=True)[1]])
+    pairs = np.column_stack(
+        [np.unique(subset, return_inverse=True)[1], np.unique(y, return_inverse=True)[1]]
+    )
     return np.unique(pairs, axis=0, return_inverse=True)[1].ravel()
 
 
@@ -378,7 +390,9 @@ def soak_ttest(scores, *, score="test_roc_auc", by=("dataset", "estimator"), dow
         frame = frame[same | (frame["downsampled"].astype(bool) == downsampled)]
     rows = []
     for keys, group in frame.groupby(by + ["test_subset"], sort=True, dropna=False):
-        table = group.pivot_table(index="test_fold", columns="train_subsets", values=score, aggfunc="mean")
+        table = group.pivot_table(
+            index="test_fold", columns="train_subsets", values=score, aggfunc="mean"
+        )
         if "same" not in table.columns:
             continue
         for compared in ("other", "all"):
@@ -404,6 +418,14 @@ def soak_ttest(scores, *, score="test_roc_auc", by=("dataset", "estimator"), dow
                     "p_value": p_value,
                 }
             )
-    columns = by + ["test_subset", "comparison", "n_folds", "mean_same", "mean_compared",
-                    "mean_difference", "t_statistic", "p_value"]
+    columns = by + [
+        "test_subset",
+        "comparison",
+        "n_folds",
+        "mean_same",
+        "mean_compared",
+        "mean_difference",
+        "t_statistic",
+        "p_value",
+    ]
     return pd.DataFrame(rows, columns=columns)

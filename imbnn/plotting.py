@@ -86,7 +86,8 @@ def plot_test_auc(scores, *, score="test_roc_auc"):
             for e, estimator in enumerate(estimators):
                 values = rows.loc[rows["estimator"] == estimator, score]
                 if colour_by:
-                    values = rows.loc[(rows["estimator"] == estimator) & (rows[colour_by] == variant), score]
+                    chosen = (rows["estimator"] == estimator) & (rows[colour_by] == variant)
+                    values = rows.loc[chosen, score]
                 values = values.dropna().to_numpy()
                 if not len(values):
                     continue
@@ -144,8 +145,9 @@ def plot_roc_curves(roc, scores=None, *, split=0):
                              & (scores["split"] == split)]
                 if len(row):
                     label = f"{estimator} (AUC {row['test_roc_auc'].iloc[0]:.3f})"
-                    point = row[["test_fpr_default", "test_tpr_default"]].iloc[0].to_numpy(dtype=float)
-            ax.plot(curve["fpr"], curve["tpr"], color=colours[estimator], label=label, drawstyle="default")
+                    point = row[["test_fpr_default", "test_tpr_default"]].iloc[0]
+                    point = point.to_numpy(dtype=float)
+            ax.plot(curve["fpr"], curve["tpr"], color=colours[estimator], label=label)
             if point is not None and np.isfinite(point).all():
                 ax.plot(*point, "D", color=colours[estimator], markersize=7, mec="black")
         ax.plot([0, 1], [0, 1], ":", color="grey", linewidth=0.8)
@@ -187,7 +189,8 @@ def plot_history(history, *, split=0, scores=None):
         for c, estimator in enumerate(estimators):
             ax = axes[r, c]
             rows = history[(history["dataset"] == dataset) & (history["estimator"] == estimator)]
-            for column, label, colour in (("train_auc", "subtrain", "C0"), ("valid_auc", "validation", "C1")):
+            curves = (("train_auc", "subtrain", "C0"), ("valid_auc", "validation", "C1"))
+            for column, label, colour in curves:
                 if column in rows.columns and rows[column].notna().any():
                     ax.plot(rows["epoch"], rows[column], label=label, color=colour)
             best = _best_epoch(rows, scores, dataset, estimator, split)

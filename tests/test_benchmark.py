@@ -62,7 +62,9 @@ def test_scores_equal_a_direct_cross_validation():
         assert row["test_roc_auc"] == pytest.approx(roc_auc_score(y[test], decision))
         assert row["test_aum"] == pytest.approx(aum_score(y[test], decision))
         assert row["test_accuracy"] == pytest.approx(accuracy_score(y[test], prediction))
-        assert row["test_balanced_accuracy"] == pytest.approx(balanced_accuracy_score(y[test], prediction))
+        assert row["test_balanced_accuracy"] == pytest.approx(
+            balanced_accuracy_score(y[test], prediction)
+        )
         assert row["test_gmean"] == pytest.approx(geometric_mean_score(y[test], prediction))
         assert row["test_fpr_default"] == pytest.approx(prediction[y[test] == 0].mean())
         assert row["test_tpr_default"] == pytest.approx(prediction[y[test] == 1].mean())
@@ -73,8 +75,12 @@ def test_scores_equal_a_direct_cross_validation():
 
 
 def test_multiclass_task_uses_one_vs_rest_auc():
-    X, y = make_classification(n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0)
-    scores = run_benchmark({"logistic": LogisticRegression()}, {"three": (X, y)}, cv=2, progress=False)
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    scores = run_benchmark(
+        {"logistic": LogisticRegression()}, {"three": (X, y)}, cv=2, progress=False
+    )
     train, test = next(StratifiedKFold(2, shuffle=True, random_state=0).split(X, y))
     model = LogisticRegression().fit(X[train], y[train])
     expected = roc_auc_score(y[test], model.predict_proba(X[test]), multi_class="ovr")
@@ -92,20 +98,35 @@ def test_cache_skips_finished_cells_and_recomputes_changed_ones(tmp_path):
     pd.testing.assert_frame_equal(again.run(), scores)
     assert again.n_cached_ == 6
     # A changed parameter, a changed data set and a file cut short are all recomputed.
-    changed = Benchmark({**estimators, "logistic": LogisticRegression(C=0.01)}, {"task": (X, y)}, cv=3,
-                        output=tmp_path, progress=False)
+    changed = Benchmark(
+        {**estimators, "logistic": LogisticRegression(C=0.01)},
+        {"task": (X, y)},
+        cv=3,
+        output=tmp_path,
+        progress=False,
+    )
     changed.run()
     assert changed.n_cached_ == 3
     cell = sorted((tmp_path / "cells").glob("task__featureless__*.json"))[0]
     cell.write_text(cell.read_text()[:50])
     y_changed = y.copy()
     y_changed[:3] = 1 - y_changed[:3]
-    rerun = Benchmark({"featureless": FeaturelessClassifier()}, {"task": (X, y)}, cv=3, output=tmp_path,
-                      progress=False)
+    rerun = Benchmark(
+        {"featureless": FeaturelessClassifier()},
+        {"task": (X, y)},
+        cv=3,
+        output=tmp_path,
+        progress=False,
+    )
     rerun.run()
     assert rerun.n_cached_ == 2
-    other_data = Benchmark({"featureless": FeaturelessClassifier()}, {"task": (X, y_changed)}, cv=3,
-                           output=tmp_path, progress=False)
+    other_data = Benchmark(
+        {"featureless": FeaturelessClassifier()},
+        {"task": (X, y_changed)},
+        cv=3,
+        output=tmp_path,
+        progress=False,
+    )
     other_data.run()
     assert other_data.n_cached_ == 0
     tables = read_results(tmp_path)
@@ -116,25 +137,42 @@ def test_an_interrupted_run_keeps_finished_cells_and_failures_can_be_recorded(tm
     X, y = _task()
     estimators = {"logistic": LogisticRegression(), "broken": _Failing()}
     with pytest.raises(RuntimeError, match="deliberate failure"):
-        Benchmark(estimators, {"task": (X, y)}, cv=3, output=tmp_path, n_jobs=1, progress=False).run()
+        Benchmark(
+            estimators, {"task": (X, y)}, cv=3, output=tmp_path, n_jobs=1, progress=False
+        ).run()
     # Cells run in grid order: the first logistic cell finished before the failure.
     assert len(list((tmp_path / "cells").glob("task__logistic__*.json"))) == 1
-    recorded = Benchmark(estimators, {"task": (X, y)}, cv=3, output=tmp_path, on_error="record",
-                         progress=False)
+    recorded = Benchmark(
+        estimators, {"task": (X, y)}, cv=3, output=tmp_path, on_error="record", progress=False
+    )
     scores = recorded.run()
     assert recorded.n_cached_ == 1
     broken = scores[scores["estimator"] == "broken"]
-    assert broken["error"].str.contains("deliberate failure").all() and broken["test_roc_auc"].isna().all()
+    assert (
+        broken["error"].str.contains("deliberate failure").all()
+        and broken["test_roc_auc"].isna().all()
+    )
     assert scores.loc[scores["estimator"] == "logistic", "error"].isna().all()
     # Failed cells are not cached: a re-run tries them again.
-    fixed = Benchmark({**estimators, "broken": _Failing(fail=False)}, {"task": (X, y)}, cv=3,
-                      output=tmp_path, progress=False)
+    fixed = Benchmark(
+        {**estimators, "broken": _Failing(fail=False)},
+        {"task": (X, y)},
+        cv=3,
+        output=tmp_path,
+        progress=False,
+    )
     assert "error" not in fixed.run().columns and fixed.n_cached_ == 3
 
 
 def _nets():
-    common = dict(hidden_layer_sizes=(8,), max_epochs=4, batch_size=64, lr=0.01, validation_fraction=0.25,
-                  random_state=0)
+    common = dict(
+        hidden_layer_sizes=(8,),
+        max_epochs=4,
+        batch_size=64,
+        lr=0.01,
+        validation_fraction=0.25,
+        random_state=0,
+    )
     return {"featureless": FeaturelessClassifier(), "net": NetClassifier(**common)}
 
 
@@ -152,12 +190,19 @@ def test_history_records_subtrain_and_validation_auc():
 
 def test_subtrain_auc_is_the_auc_of_the_subtrain_rows():
     X, y = _task()
-    net = NetClassifier(hidden_layer_sizes=(8,), max_epochs=3, batch_size=64, validation_fraction=0.25,
-                        random_state=0, callbacks=[("subtrain", SubtrainAUC())]).fit(X, y)
+    net = NetClassifier(
+        hidden_layer_sizes=(8,),
+        max_epochs=3,
+        batch_size=64,
+        validation_fraction=0.25,
+        random_state=0,
+        callbacks=[("subtrain", SubtrainAUC())],
+    ).fit(X, y)
     subtrain = np.setdiff1d(np.arange(len(y)), net.validation_indices_)
     best = net.best_epoch_ - 1
     assert net.history_[best, "train_auc"] == pytest.approx(
-        roc_auc_score(y[subtrain], net.decision_function(X[subtrain])), abs=1e-6)
+        roc_auc_score(y[subtrain], net.decision_function(X[subtrain])), abs=1e-6
+    )
 
 
 @pytest.mark.slow
@@ -169,11 +214,25 @@ def test_dask_local_cluster_gives_the_sequential_results():
     # sequential run does: same seeds, same thread count, same data.
     X, y = _task(seed=1)
     datasets = {"task": (X, y)}
-    columns = ["dataset", "estimator", "split", "test_roc_auc", "test_aum", "test_accuracy", "best_epoch"]
+    columns = [
+        "dataset",
+        "estimator",
+        "split",
+        "test_roc_auc",
+        "test_aum",
+        "test_accuracy",
+        "best_epoch",
+    ]
     sequential = run_benchmark(_nets(), datasets, cv=2, n_jobs=1, progress=False)[columns]
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        bench = Benchmark(_nets(), datasets, cv=2, n_jobs=-1, backend="dask", scheduler=client, progress=False)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        bench = Benchmark(
+            _nets(), datasets, cv=2, n_jobs=-1, backend="dask", scheduler=client, progress=False
+        )
         dask = bench.run()[columns]
         # The cells ran in the worker processes, which imported imbnn to run them.
         assert all(client.run(lambda: "imbnn.benchmark" in __import__("sys").modules).values())
@@ -193,22 +252,33 @@ def test_cells_sharing_training_rows_are_fitted_once():
     subset = np.where(np.arange(len(y)) % 2 == 0, "A", "B")
     cv = SameOtherAllCV(n_splits=3, random_state=0)
     _CountingLogistic.fits = 0
-    scores = run_benchmark({"logistic": _CountingLogistic()}, {"task": {"data": X, "target": y, "subset": subset}},
-                           cv=cv, n_jobs=1, progress=False)
+    scores = run_benchmark(
+        {"logistic": _CountingLogistic()},
+        {"task": {"data": X, "target": y, "subset": subset}},
+        cv=cv,
+        n_jobs=1,
+        progress=False,
+    )
     # With two subsets, Other for A is Same for B: per fold Same(A), Same(B) and All.
     assert len(scores) == 18 and _CountingLogistic.fits == 9
     for _, row in scores.iterrows():
         train, test = list(cv.split(X, y, subset=subset))[row["split"]]
         model = LogisticRegression().fit(X[train], y[train])
-        assert row["test_roc_auc"] == pytest.approx(roc_auc_score(y[test], model.decision_function(X[test])))
+        assert row["test_roc_auc"] == pytest.approx(
+            roc_auc_score(y[test], model.decision_function(X[test]))
+        )
 
 
 def test_soak_splits_in_the_runner():
     X, y = _task(n_samples=360)
     subset = np.where(np.arange(len(y)) % 3 == 0, "small", "large")
     cv = SameOtherAllCV(n_splits=3, random_state=0)
-    bench = Benchmark({"logistic": LogisticRegression()}, {"task": {"data": X, "target": y, "subset": subset}},
-                      cv=cv, progress=False)
+    bench = Benchmark(
+        {"logistic": LogisticRegression()},
+        {"task": {"data": X, "target": y, "subset": subset}},
+        cv=cv,
+        progress=False,
+    )
     scores = bench.run()
     table = cv.split_table(X, y, subset=subset)
     pd.testing.assert_frame_equal(
@@ -222,8 +292,13 @@ def test_soak_splits_in_the_runner():
 
 
 def test_summarize_is_mean_and_sample_sd_over_splits():
-    scores = pd.DataFrame({"dataset": "d", "estimator": ["a"] * 3 + ["b"] * 3,
-                           "test_roc_auc": [0.6, 0.7, 0.8, 0.9, 0.9, 0.9]})
+    scores = pd.DataFrame(
+        {
+            "dataset": "d",
+            "estimator": ["a"] * 3 + ["b"] * 3,
+            "test_roc_auc": [0.6, 0.7, 0.8, 0.9, 0.9, 0.9],
+        }
+    )
     table = summarize(scores)
     assert table["mean"].tolist() == pytest.approx([0.7, 0.9])
     assert table["std"].tolist() == pytest.approx([0.1, 0.0])
@@ -246,7 +321,11 @@ def test_summarize_is_mean_and_sample_sd_over_splits():
 )
 def test_bad_arguments_are_named(kwargs, error, message):
     X, y = _task()
-    params = {"estimators": {"f": FeaturelessClassifier()}, "datasets": {"t": (X, y)}, "progress": False}
+    params = {
+        "estimators": {"f": FeaturelessClassifier()},
+        "datasets": {"t": (X, y)},
+        "progress": False,
+    }
     params.update(kwargs)
     with pytest.raises(error, match=message):
         Benchmark(**params).run()
@@ -262,8 +341,15 @@ def test_bundled_tasks_and_default_estimators():
     assert list_tasks()[:2] == ["breast_cancer", "digits"]
     cancer = load_task("breast_cancer")
     assert cancer.data.shape == (396, 30) and cancer.target.sum() == 39  # 357 benign, 10% malignant
-    assert set(default_estimators()) == {"featureless", "cross_entropy", "cross_entropy_balanced", "aum"}
-    balanced = default_estimators(["cross_entropy_balanced"], network="linear")["cross_entropy_balanced"]
+    assert set(default_estimators()) == {
+        "featureless",
+        "cross_entropy",
+        "cross_entropy_balanced",
+        "aum",
+    }
+    balanced = default_estimators(["cross_entropy_balanced"], network="linear")[
+        "cross_entropy_balanced"
+    ]
     assert balanced[-1].class_weight == "balanced" and balanced[-1].module.__name__ == "LinearNet"
     with pytest.raises(ValueError, match="Unknown estimator"):
         default_estimators(["svm"])
@@ -278,7 +364,12 @@ def test_image_tasks_have_one_percent_even(data_home):
 
 def test_cell_files_are_plain_json(tmp_path):
     X, y = _task()
-    Benchmark({"featureless": FeaturelessClassifier()}, {"t": (X, y)}, cv=2, output=tmp_path,
-              progress=False).run()
+    Benchmark(
+        {"featureless": FeaturelessClassifier()},
+        {"t": (X, y)},
+        cv=2,
+        output=tmp_path,
+        progress=False,
+    ).run()
     cell = json.loads(sorted((tmp_path / "cells").glob("*.json"))[0].read_text())
     assert cell["info"]["estimator"] == "featureless" and cell["scores"]["test_roc_auc"] == 0.5

@@ -14,8 +14,19 @@ FAST = ["--folds", "2", "--max-epochs", "3", "--quiet"]
 
 def test_benchmark_writes_results_table_and_plots(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    status = main(["benchmark", "--datasets", "digits", "--estimators", "featureless", "aum",
-                   "--output", str(tmp_path), *FAST])
+    status = main(
+        [
+            "benchmark",
+            "--datasets",
+            "digits",
+            "--estimators",
+            "featureless",
+            "aum",
+            "--output",
+            str(tmp_path),
+            *FAST,
+        ]
+    )
     assert status == 0
     out = capsys.readouterr().out
     results = pd.read_csv(tmp_path / "results.csv")
@@ -28,8 +39,23 @@ def test_benchmark_writes_results_table_and_plots(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 0, name
     assert (tmp_path / "test_auc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # A second run finds every fit in the cache.
-    assert main(["benchmark", "--datasets", "digits", "--estimators", "featureless", "aum",
-                 "--output", str(tmp_path), "--no-plots", *FAST]) == 0
+    assert (
+        main(
+            [
+                "benchmark",
+                "--datasets",
+                "digits",
+                "--estimators",
+                "featureless",
+                "aum",
+                "--output",
+                str(tmp_path),
+                "--no-plots",
+                *FAST,
+            ]
+        )
+        == 0
+    )
     assert "4 of 4 fits were already" in capsys.readouterr().out
 
 
@@ -80,8 +106,12 @@ def test_console_script_is_declared():
 # The example scripts of this module's topic: fit/predict_proba, cross_val_score,
 # an imbalanced-learn pipeline and a benchmark. Run in this process (an interpreter
 # start costs more than the small runs themselves).
-EXAMPLES = ["fit_predict_proba.py", "cross_val_score_roc_auc.py", "imblearn_smote_pipeline.py",
-            "benchmark_with_plots.py"]
+EXAMPLES = [
+    "fit_predict_proba.py",
+    "cross_val_score_roc_auc.py",
+    "imblearn_smote_pipeline.py",
+    "benchmark_with_plots.py",
+]
 
 
 @pytest.mark.parametrize("script", EXAMPLES)

@@ -25,8 +25,8 @@ from imbnn.datasets import _loaders
 from imbnn.datasets._fetch import RemoteFile, fetch_file
 from imbnn.datasets._files import FILES
 
-
 # ----------------------------------------------------------------------------- data home
+
 
 def test_data_home_argument_beats_environment_beats_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("IMBNN_DATA", str(tmp_path / "from_env"))
@@ -38,6 +38,7 @@ def test_data_home_argument_beats_environment_beats_cache(monkeypatch, tmp_path)
 
 
 # ----------------------------------------------------------------------------- download
+
 
 def _remote(tmp_path, content, name="folder/file.bin", sha256=None):
     source = tmp_path / "server" / name.replace("/", "_")
@@ -125,11 +126,14 @@ def test_bad_subset_and_unknown_collection_name():
 
 # ----------------------------------------------------------------------------- real data
 
+
 @pytest.mark.data
 def test_registry_checksums_match_the_shared_files(data_home):
     # An independent read of every file: the registry's sha256 must be the file's.
     assert set(FILES) == {
-        line.split()[1] for line in (data_home / "SHA256SUMS").read_text().splitlines() if line.strip()
+        line.split()[1]
+        for line in (data_home / "SHA256SUMS").read_text().splitlines()
+        if line.strip()
     }
     for path, remote in FILES.items():
         assert hashlib.sha256((data_home / path).read_bytes()).hexdigest() == remote.sha256, path
@@ -142,12 +146,24 @@ def test_image_loaders_match_the_published_counts(data_home):
     assert np.bincount(y).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     assert y[0] == 5  # the first MNIST training image is a 5
     fashion = load_fashion_mnist(subset="test", data_home=data_home)
-    assert fashion.data.shape == (10000, 784) and np.bincount(fashion.target).tolist() == [1000] * 10
+    assert (
+        fashion.data.shape == (10000, 784) and np.bincount(fashion.target).tolist() == [1000] * 10
+    )
     assert fashion.target_names[fashion.target[0]] == "Ankle boot"
     usps = load_usps(subset="all", data_home=data_home)
     assert usps.data.shape == (9298, 256) and usps.data.min() == -1 and usps.data.max() == 1
     assert np.bincount(usps.target[usps.original_split == "test"]).tolist() == [
-        359, 264, 198, 166, 200, 160, 170, 147, 166, 177]
+        359,
+        264,
+        198,
+        166,
+        200,
+        160,
+        170,
+        147,
+        166,
+        177,
+    ]
 
 
 @pytest.mark.data
@@ -157,7 +173,13 @@ def test_uci_loaders_match_the_published_counts(data_home):
     bunch = load_landsat(subset="train", data_home=data_home)
     assert bunch.data.shape == (4435, 36)
     assert dict(zip(*np.unique(bunch.target, return_counts=True))) == {
-        1: 1072, 2: 479, 3: 961, 4: 415, 5: 470, 7: 1038}
+        1: 1072,
+        2: 479,
+        3: 961,
+        4: 415,
+        5: 470,
+        7: 1038,
+    }
     X, y = load_optdigits(subset="test", data_home=data_home, return_X_y=True)
     assert X.shape == (1797, 64) and X.max() == 16
     X, y = load_ozone(data_home=data_home, return_X_y=True)
@@ -172,7 +194,9 @@ def test_imbalanced_learn_loader_agrees_with_imblearn(data_home):
 
     names = ["ecoli", "abalone_19", "mammography"]
     theirs = fetch_datasets(
-        data_home=str(data_home / "imbalanced_learn"), download_if_missing=False, filter_data=tuple(names)
+        data_home=str(data_home / "imbalanced_learn"),
+        download_if_missing=False,
+        filter_data=tuple(names),
     )
     for name in names:
         X, y = load_imbalanced_learn(name, data_home=data_home, return_X_y=True)
@@ -184,6 +208,7 @@ def test_imbalanced_learn_loader_agrees_with_imblearn(data_home):
 
 
 # ----------------------------------------------------------------------------- make_imbalanced
+
 
 def _labels(counts):
     return np.concatenate([np.full(count, label) for label, count in counts.items()])
@@ -197,7 +222,12 @@ def test_even_at_one_percent_reproduces_the_seed_table():
     y = _labels({**odd, **even})
     X = np.arange(len(y))[:, None]
     X_out, y_out, indices = make_imbalanced(
-        X, y, minority_classes=[0, 2, 4, 6, 8], minority_proportion=0.01, random_state=0, return_indices=True
+        X,
+        y,
+        minority_classes=[0, 2, 4, 6, 8],
+        minority_proportion=0.01,
+        random_state=0,
+        return_indices=True,
     )
     assert y_out.sum() == 179 and (y_out == 0).sum() == sum(odd.values())
     np.testing.assert_array_equal(X_out[:, 0], indices)
@@ -222,12 +252,15 @@ def test_ratio_multiclass_and_reproducibility():
         X, y, minority_classes=["b", "c"], imbalance_ratio=10, binary=False, random_state=0
     )
     assert dict(zip(*np.unique(y_multi_ratio, return_counts=True))) == {"a": 500, "b": 50, "c": 50}
-    first = make_imbalanced(X, y, minority_classes=["c"], minority_proportion=0.1, random_state=3,
-                            return_indices=True)[2]
-    again = make_imbalanced(X, y, minority_classes=["c"], minority_proportion=0.1, random_state=3,
-                            return_indices=True)[2]
-    other = make_imbalanced(X, y, minority_classes=["c"], minority_proportion=0.1, random_state=4,
-                            return_indices=True)[2]
+    first = make_imbalanced(
+        X, y, minority_classes=["c"], minority_proportion=0.1, random_state=3, return_indices=True
+    )[2]
+    again = make_imbalanced(
+        X, y, minority_classes=["c"], minority_proportion=0.1, random_state=3, return_indices=True
+    )[2]
+    other = make_imbalanced(
+        X, y, minority_classes=["c"], minority_proportion=0.1, random_state=4, return_indices=True
+    )[2]
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)
 
@@ -236,7 +269,10 @@ def test_ratio_multiclass_and_reproducibility():
     "kwargs, message",
     [
         ({"minority_classes": [1]}, "exactly one of"),
-        ({"minority_classes": [1], "minority_proportion": 0.1, "imbalance_ratio": 3}, "exactly one of"),
+        (
+            {"minority_classes": [1], "minority_proportion": 0.1, "imbalance_ratio": 3},
+            "exactly one of",
+        ),
         ({"minority_classes": [7], "minority_proportion": 0.1}, r"\[7\] do not occur"),
         ({"minority_classes": [0, 1], "minority_proportion": 0.1}, "no majority rows"),
         ({"minority_classes": [1], "minority_proportion": 0.9}, "only down-samples"),
@@ -253,5 +289,6 @@ def test_make_imbalanced_bad_requests(kwargs, message):
 def test_make_imbalanced_too_many_minority_classes_for_the_proportion():
     y = _labels({0: 100, 1: 50, 2: 50, 3: 50})
     with pytest.raises(ValueError, match="leave no room"):
-        make_imbalanced(np.zeros((250, 1)), y, minority_classes=[1, 2, 3], minority_proportion=0.4,
-                        binary=False)
+        make_imbalanced(
+            np.zeros((250, 1)), y, minority_classes=[1, 2, 3], minority_proportion=0.4, binary=False
+        )

@@ -8,7 +8,12 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from imbnn.plotting import plot_history, plot_roc_curves, plot_test_auc, save_benchmark_plots  # noqa: E402
+from imbnn.plotting import (
+    plot_history,
+    plot_roc_curves,
+    plot_test_auc,
+    save_benchmark_plots,
+)  # noqa: E402
 
 
 @pytest.fixture
@@ -16,24 +21,49 @@ def tables():
     rng = np.random.default_rng(0)
     scores = pd.DataFrame(
         [
-            {"dataset": dataset, "estimator": estimator, "split": split,
-             "test_roc_auc": rng.uniform(0.6, 1.0), "test_fpr_default": rng.uniform(0, 0.2),
-             "test_tpr_default": rng.uniform(0.5, 1), "best_epoch": 2 + split}
-            for dataset in ("d1", "d2") for estimator in ("aum", "ce") for split in range(3)
+            {
+                "dataset": dataset,
+                "estimator": estimator,
+                "split": split,
+                "test_roc_auc": rng.uniform(0.6, 1.0),
+                "test_fpr_default": rng.uniform(0, 0.2),
+                "test_tpr_default": rng.uniform(0.5, 1),
+                "best_epoch": 2 + split,
+            }
+            for dataset in ("d1", "d2")
+            for estimator in ("aum", "ce")
+            for split in range(3)
         ]
     )
     roc = pd.DataFrame(
         [
-            {"dataset": dataset, "estimator": estimator, "split": split, "fpr": fpr, "tpr": tpr, "threshold": 0}
-            for dataset in ("d1", "d2") for estimator in ("aum", "ce") for split in range(3)
+            {
+                "dataset": dataset,
+                "estimator": estimator,
+                "split": split,
+                "fpr": fpr,
+                "tpr": tpr,
+                "threshold": 0,
+            }
+            for dataset in ("d1", "d2")
+            for estimator in ("aum", "ce")
+            for split in range(3)
             for fpr, tpr in ((0, 0), (0.1, 0.6), (0.5, 0.9), (1, 1))
         ]
     )
     history = pd.DataFrame(
         [
-            {"dataset": dataset, "estimator": estimator, "split": split, "epoch": epoch,
-             "train_auc": 0.5 + 0.1 * epoch, "valid_auc": 0.5 + 0.08 * epoch - 0.01 * epoch ** 2}
-            for dataset in ("d1", "d2") for estimator in ("aum", "ce") for split in range(3)
+            {
+                "dataset": dataset,
+                "estimator": estimator,
+                "split": split,
+                "epoch": epoch,
+                "train_auc": 0.5 + 0.1 * epoch,
+                "valid_auc": 0.5 + 0.08 * epoch - 0.01 * epoch**2,
+            }
+            for dataset in ("d1", "d2")
+            for estimator in ("aum", "ce")
+            for split in range(3)
             for epoch in range(1, 6)
         ]
     )
@@ -45,21 +75,38 @@ def test_test_auc_points_and_means_are_the_scores(tables):
     figure = plot_test_auc(scores)
     assert [ax.get_title() for ax in figure.axes] == ["d1", "d2"]
     ax = figure.axes[0]
-    points = [line for line in ax.get_lines() if line.get_linestyle() == "None" and line.get_marker() == "o"]
+    points = [
+        line
+        for line in ax.get_lines()
+        if line.get_linestyle() == "None" and line.get_marker() == "o"
+    ]
     for estimator, line in zip(["aum", "ce"], points):
-        expected = scores[(scores["dataset"] == "d1") & (scores["estimator"] == estimator)]["test_roc_auc"]
+        expected = scores[(scores["dataset"] == "d1") & (scores["estimator"] == estimator)][
+            "test_roc_auc"
+        ]
         np.testing.assert_allclose(np.sort(line.get_xdata()), np.sort(expected))
     means = [line for line in ax.get_lines() if line.get_marker() == "s"]
-    expected_means = scores[scores["dataset"] == "d1"].groupby("estimator", sort=False)["test_roc_auc"].mean()
+    expected_means = (
+        scores[scores["dataset"] == "d1"].groupby("estimator", sort=False)["test_roc_auc"].mean()
+    )
     np.testing.assert_allclose([line.get_xdata()[0] for line in means], expected_means)
 
 
 def test_soak_results_get_a_panel_per_test_subset_and_a_colour_per_training_set(tables):
     scores, _, _ = tables
-    soak = pd.concat([scores.assign(test_subset=s, train_subsets=t) for s in ("A", "B") for t in ("same", "other")])
+    soak = pd.concat(
+        [
+            scores.assign(test_subset=s, train_subsets=t)
+            for s in ("A", "B")
+            for t in ("same", "other")
+        ]
+    )
     figure = plot_test_auc(soak)
     assert len(figure.axes) == 4 and figure.axes[0].get_title() == "d1 / A"
-    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["same", "other"]
+    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == [
+        "same",
+        "other",
+    ]
 
 
 def test_roc_curves_and_default_decision_points(tables):
@@ -70,9 +117,12 @@ def test_roc_curves_and_default_decision_points(tables):
     np.testing.assert_allclose(curves[0].get_xdata(), [0, 0.1, 0.5, 1])
     np.testing.assert_allclose(curves[0].get_ydata(), [0, 0.6, 0.9, 1])
     diamonds = [line for line in ax.get_lines() if line.get_marker() == "D"]
-    row = scores[(scores["dataset"] == "d1") & (scores["estimator"] == "aum") & (scores["split"] == 1)].iloc[0]
+    row = scores[
+        (scores["dataset"] == "d1") & (scores["estimator"] == "aum") & (scores["split"] == 1)
+    ].iloc[0]
     assert (diamonds[0].get_xdata()[0], diamonds[0].get_ydata()[0]) == pytest.approx(
-        (row["test_fpr_default"], row["test_tpr_default"]))
+        (row["test_fpr_default"], row["test_tpr_default"])
+    )
     assert f"AUC {row['test_roc_auc']:.3f}" in ax.get_legend().get_texts()[0].get_text()
     with pytest.raises(ValueError, match="no curve for split 7"):
         plot_roc_curves(roc, scores, split=7)
@@ -83,7 +133,9 @@ def test_history_curves_and_kept_epoch(tables):
     figure = plot_history(history, split=2, scores=scores)
     assert len(figure.axes) == 4  # 2 data sets x 2 estimators
     ax = figure.axes[0]
-    train, valid = [line for line in ax.get_lines() if line.get_label() in ("subtrain", "validation")]
+    train, valid = [
+        line for line in ax.get_lines() if line.get_label() in ("subtrain", "validation")
+    ]
     np.testing.assert_allclose(train.get_ydata(), 0.5 + 0.1 * np.arange(1, 6))
     vertical = [line for line in ax.get_lines() if line.get_linestyle() == "--"][0]
     assert vertical.get_xdata()[0] == 4  # best_epoch of split 2

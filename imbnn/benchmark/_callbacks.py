@@ -19,4 +19,6 @@ class SubtrainAUC(Callback):
         if dataset_train is None or getattr(dataset_train, "y", None) is None:
             return
         outputs = net.forward(dataset_train, training=False)
-        net.history.record("train_auc", roc_auc_of_scores(dataset_train.y.cpu().numpy(), outputs.float().cpu()))
+        net.history.record(
+            "train_auc", roc_auc_of_scores(dataset_train.y.cpu().numpy(), outputs.float().cpu())
+        )

@@ -50,7 +50,9 @@ def final_estimator(estimator):
 
 
 def _has_skorch_history(estimator):
-    return "callbacks" in estimator.get_params(deep=False) and hasattr(estimator, "initialize_callbacks")
+    return "callbacks" in estimator.get_params(deep=False) and hasattr(
+        estimator, "initialize_callbacks"
+    )
 
 
 def run_cell(estimator, X, y, train, tests, *, n_threads=1, record_history=True, on_error="raise"):
@@ -144,8 +146,12 @@ def _score(estimator, X_test, y_test):
         both = positive.any() and (~positive).any()
         scores["test_roc_auc"] = roc_auc_score(positive, ranking) if both else np.nan
         scores["test_aum"] = aum_score(positive.astype(int), ranking) if both else np.nan
-        scores["test_fpr_default"] = predicted_positive[~positive].mean() if (~positive).any() else np.nan
-        scores["test_tpr_default"] = predicted_positive[positive].mean() if positive.any() else np.nan
+        scores["test_fpr_default"] = (
+            predicted_positive[~positive].mean() if (~positive).any() else np.nan
+        )
+        scores["test_tpr_default"] = (
+            predicted_positive[positive].mean() if positive.any() else np.nan
+        )
         if both:
             fpr, tpr, threshold = roc_curve(positive, ranking)
             roc = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "threshold": threshold.tolist()}
@@ -153,7 +159,9 @@ def _score(estimator, X_test, y_test):
         complete = present.all()
         probabilities = estimator.predict_proba(X_test)
         scores["test_roc_auc"] = (
-            roc_auc_score(y_test, probabilities, multi_class="ovr", labels=classes) if complete else np.nan
+            roc_auc_score(y_test, probabilities, multi_class="ovr", labels=classes)
+            if complete
+            else np.nan
         )
         scores["test_aum"] = aum_score(y_test, ranking, labels=classes) if complete else np.nan
     return {name: float(value) for name, value in scores.items()}, roc
@@ -169,7 +177,11 @@ def _stable_repr(value):
     if isinstance(value, (list, tuple)):
         return type(value).__name__ + "(" + ", ".join(_stable_repr(item) for item in value) + ")"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key!r}: {_stable_repr(item)}" for key, item in sorted(value.items())) + "}"
+        return (
+            "{"
+            + ", ".join(f"{key!r}: {_stable_repr(item)}" for key, item in sorted(value.items()))
+            + "}"
+        )
     return _ADDRESS.sub("", repr(value))
 
 

@@ -53,19 +53,27 @@ def default_estimators(
     if network not in ("mlp", "linear"):
         raise ValueError(f"network must be 'mlp' or 'linear'; got {network!r}.")
     common = dict(
-        max_epochs=max_epochs, lr=lr, batch_size=batch_size, validation_fraction=0.2,
-        patience=20, random_state=random_state,
+        max_epochs=max_epochs,
+        lr=lr,
+        batch_size=batch_size,
+        validation_fraction=0.2,
+        patience=20,
+        random_state=random_state,
     )
     if network == "linear":
         common["module"] = LinearNet
 
     def prepared(estimator):
-        return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(), estimator)
+        return make_pipeline(
+            SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(), estimator
+        )
 
     makers = {
         "featureless": lambda: FeaturelessClassifier(random_state=random_state),
         "cross_entropy": lambda: prepared(NetClassifier(**common)),
-        "cross_entropy_balanced": lambda: prepared(NetClassifier(class_weight="balanced", **common)),
+        "cross_entropy_balanced": lambda: prepared(
+            NetClassifier(class_weight="balanced", **common)
+        ),
         "aum": lambda: prepared(AUMClassifier(**common)),
     }
     unknown = [name for name in names if name not in makers]

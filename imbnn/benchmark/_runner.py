@@ -22,8 +22,17 @@ __all__ = ["Benchmark", "run_benchmark", "summarize", "read_results"]
 
 _SPLIT_COLUMNS = ["test_subset", "test_fold", "train_subsets", "downsampled"]
 _SCORE_COLUMNS = [
-    "test_roc_auc", "test_aum", "test_accuracy", "test_balanced_accuracy", "test_gmean",
-    "test_fpr_default", "test_tpr_default", "fit_time", "score_time", "best_epoch", "n_epochs",
+    "test_roc_auc",
+    "test_aum",
+    "test_accuracy",
+    "test_balanced_accuracy",
+    "test_gmean",
+    "test_fpr_default",
+    "test_tpr_default",
+    "fit_time",
+    "score_time",
+    "best_epoch",
+    "n_epochs",
     "best_validation_auc",
 ]
 _BACKENDS = ("loky", "threading", "multiprocessing", "sequential", "dask")
@@ -152,12 +161,16 @@ class Benchmark:
             raise ValueError("estimators must be a non-empty dict of name -> estimator.")
         for name, estimator in self.estimators.items():
             if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
-                raise TypeError(f"estimators[{name!r}] is not a scikit-learn estimator: {estimator!r}.")
+                raise TypeError(
+                    f"estimators[{name!r}] is not a scikit-learn estimator: {estimator!r}."
+                )
         if self.backend is not None and self.backend not in _BACKENDS:
             raise ValueError(f"backend must be one of {_BACKENDS} or None; got {self.backend!r}.")
         if self.on_error not in ("raise", "record"):
             raise ValueError(f"on_error must be 'raise' or 'record'; got {self.on_error!r}.")
-        if self.n_threads is not None and (not isinstance(self.n_threads, Integral) or self.n_threads < 1):
+        if self.n_threads is not None and (
+            not isinstance(self.n_threads, Integral) or self.n_threads < 1
+        ):
             raise ValueError(f"n_threads must be a positive int or None; got {self.n_threads!r}.")
 
     def _datasets(self):
@@ -165,7 +178,9 @@ class Benchmark:
         if isinstance(datasets, (list, tuple)):
             datasets = {name: name for name in datasets}
         if not isinstance(datasets, dict) or not datasets:
-            raise ValueError("datasets must be a non-empty dict of name -> data, or a list of task names.")
+            raise ValueError(
+                "datasets must be a non-empty dict of name -> data, or a list of task names."
+            )
         return {name: _as_dataset(name, value) for name, value in datasets.items()}
 
     def _splitter(self):
@@ -205,7 +220,14 @@ class Benchmark:
                 for estimator_name, estimator in self.estimators.items():
                     key = {"dataset": dataset_name, "estimator": estimator_name, **info}
                     fingerprint = joblib.hash(
-                        (_CELL_FORMAT, estimator_signature(estimator), digest, train, test, self.record_history)
+                        (
+                            _CELL_FORMAT,
+                            estimator_signature(estimator),
+                            digest,
+                            train,
+                            test,
+                            self.record_history,
+                        )
                     )
                     yield {
                         "info": key,
@@ -248,22 +270,33 @@ class Benchmark:
                 results[cache.name(cell)] = found
         self.n_cached_ = len(cells) - len(todo)
         bar = tqdm(
-            total=len(cells), initial=self.n_cached_, disable=not self.progress, desc="imbnn benchmark",
-            unit="fit", dynamic_ncols=True,
+            total=len(cells),
+            initial=self.n_cached_,
+            disable=not self.progress,
+            desc="imbnn benchmark",
+            unit="fit",
+            dynamic_ncols=True,
         )
         # One fit per (data set, estimator, training rows), scored on every test set of that
         # training set.
         fits = {}
         for cell in todo:
-            fits.setdefault((cell["dataset"], cell["estimator_name"], joblib.hash(cell["train"])), []).append(cell)
+            fits.setdefault(
+                (cell["dataset"], cell["estimator_name"], joblib.hash(cell["train"])), []
+            ).append(cell)
         with bar, self._parallel_context(datasets):
             parallel = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
             outputs = parallel(
                 joblib.delayed(_run_fit_task)(
-                    [cache.name(cell) for cell in group], group[0]["estimator"],
-                    datasets[group[0]["dataset"]].data, datasets[group[0]["dataset"]].target,
-                    group[0]["train"], [cell["test"] for cell in group],
-                    self.n_threads, self.record_history, self.on_error,
+                    [cache.name(cell) for cell in group],
+                    group[0]["estimator"],
+                    datasets[group[0]["dataset"]].data,
+                    datasets[group[0]["dataset"]].target,
+                    group[0]["train"],
+                    [cell["test"] for cell in group],
+                    self.n_threads,
+                    self.record_history,
+                    self.on_error,
                 )
                 for group in fits.values()
             )
@@ -308,7 +341,14 @@ class Benchmark:
 
 def _run_fit_task(names, estimator, X, y, train, tests, n_threads, record_history, on_error):
     return names, run_cell(
-        estimator, X, y, train, tests, n_threads=n_threads, record_history=record_history, on_error=on_error
+        estimator,
+        X,
+        y,
+        train,
+        tests,
+        n_threads=n_threads,
+        record_history=record_history,
+        on_error=on_error,
     )
 
 
@@ -343,7 +383,9 @@ def _as_dataset(name, value):
         data = Bunch(**value)
         data.target = np.asarray(data.target)
         return data
-    raise TypeError(f"datasets[{name!r}] must be (X, y), a Bunch with data and target, or a task name.")
+    raise TypeError(
+        f"datasets[{name!r}] must be (X, y), a Bunch with data and target, or a task name."
+    )
 
 
 class _CellCache:
@@ -362,7 +404,9 @@ class _CellCache:
             for part in (info["dataset"], info["estimator"], f"split{info['split']:04d}")
         )
         # Different names can sanitise alike: a hash of the exact names keeps files apart.
-        exact = hashlib.sha1(repr((info["dataset"], info["estimator"], info["split"])).encode()).hexdigest()
+        exact = hashlib.sha1(
+            repr((info["dataset"], info["estimator"], info["split"])).encode()
+        ).hexdigest()
         return f"{readable}__{exact[:8]}"
 
     def _path(self, cell):
@@ -419,8 +463,12 @@ def _tables(results):
     if scores["error"].isna().all():
         scores = scores.drop(columns="error")
     scores = scores[ordered + [c for c in scores.columns if c not in ordered]]
-    history = pd.DataFrame(history_rows, columns=["dataset", "estimator", "split"] + HISTORY_COLUMNS)
-    roc = pd.DataFrame(roc_rows, columns=["dataset", "estimator", "split", "fpr", "tpr", "threshold"])
+    history = pd.DataFrame(
+        history_rows, columns=["dataset", "estimator", "split"] + HISTORY_COLUMNS
+    )
+    roc = pd.DataFrame(
+        roc_rows, columns=["dataset", "estimator", "split", "fpr", "tpr", "threshold"]
+    )
     return scores, history, roc
 
 
@@ -477,7 +525,9 @@ def summarize(scores, score="test_roc_auc", by=None):
             c for c in ("test_subset", "train_subsets", "downsampled") if c in scores.columns
         ]
     grouped = scores.groupby(by, sort=False)[score]
-    table = grouped.agg(["mean", "std", "min", "max", "count"]).rename(columns={"count": "n_splits"})
+    table = grouped.agg(["mean", "std", "min", "max", "count"]).rename(
+        columns={"count": "n_splits"}
+    )
     return table.reset_index()
 
 
@@ -494,9 +544,13 @@ def read_results(output):
         ``scores``, ``history`` and ``roc`` DataFrames.
     """
     folder = Path(output)
-    missing = [name for name in ("results.csv", "history.csv", "roc.csv") if not (folder / name).is_file()]
+    missing = [
+        name for name in ("results.csv", "history.csv", "roc.csv") if not (folder / name).is_file()
+    ]
     if missing:
-        raise FileNotFoundError(f"{folder} lacks {', '.join(missing)}: run the benchmark with output={folder}.")
+        raise FileNotFoundError(
+            f"{folder} lacks {', '.join(missing)}: run the benchmark with output={folder}."
+        )
     return Bunch(
         scores=pd.read_csv(folder / "results.csv"),
         history=pd.read_csv(folder / "history.csv"),

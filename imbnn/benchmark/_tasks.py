@@ -29,21 +29,31 @@ _EVEN = [0, 2, 4, 6, 8]
 def _breast_cancer(data_home):
     X, y = load_breast_cancer(return_X_y=True)
     # scikit-learn codes malignant as 0; make it the 10% positive class.
-    X, y = make_imbalanced(X, y, minority_classes=[0], minority_proportion=0.1, random_state=_TASK_SEED)
+    X, y = make_imbalanced(
+        X, y, minority_classes=[0], minority_proportion=0.1, random_state=_TASK_SEED
+    )
     return X, y, "Wisconsin breast cancer (scikit-learn), malignant (1) down-sampled to 10%."
 
 
 def _digits(data_home):
     X, y = load_digits(return_X_y=True)
-    X, y = make_imbalanced(X, y, minority_classes=_EVEN, minority_proportion=0.1, random_state=_TASK_SEED)
+    X, y = make_imbalanced(
+        X, y, minority_classes=_EVEN, minority_proportion=0.1, random_state=_TASK_SEED
+    )
     return X, y, "scikit-learn's 8 x 8 digits, even (1) vs odd (0), even down-sampled to 10%."
 
 
 def _even_odd(loader, title):
     def load(data_home):
         X, y = loader(subset="all", data_home=data_home, return_X_y=True)
-        X, y = make_imbalanced(X, y, minority_classes=_EVEN, minority_proportion=0.01, random_state=_TASK_SEED)
-        return X, y, f"{title} (train and test parts), even labels (1) vs odd, even down-sampled to 1%."
+        X, y = make_imbalanced(
+            X, y, minority_classes=_EVEN, minority_proportion=0.01, random_state=_TASK_SEED
+        )
+        return (
+            X,
+            y,
+            f"{title} (train and test parts), even labels (1) vs odd, even down-sampled to 1%.",
+        )
 
     return load
 
@@ -61,7 +71,11 @@ def _coil2000(data_home):
 def _imbalanced_learn(name):
     def load(data_home):
         X, y = load_imbalanced_learn(name, data_home=data_home, return_X_y=True)
-        return X, (y == 1).astype(np.int64), f"imbalanced-learn benchmark set {name}, minority as 1."
+        return (
+            X,
+            (y == 1).astype(np.int64),
+            f"imbalanced-learn benchmark set {name}, minority as 1.",
+        )
 
     return load
 

@@ -116,11 +116,16 @@ def fetch_file(remote, data_home=None, download_if_missing=True):
 
 
 def _download(url, target, sha256):
-    """Download ``url`` to ``target`` through a temporary file, keeping it only if its sha256 matches."""
+    """Download ``url`` to ``target`` via a temporary file, kept only if its sha256 matches."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT) as response:
+        with (
+            os.fdopen(handle, "wb") as out,
+            urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT) as response,
+        ):
             shutil.copyfileobj(response, out)
         got = _sha256(temporary)
         if got != sha256:

@@ -126,7 +126,9 @@ def make_imbalanced(
         available = minority_counts.min()
         wanted_total = per_class[0]
     if per_class.min(initial=1) < 0 or per_class.sum() < 1:
-        raise ValueError("The requested imbalance leaves no minority row; ask for a larger proportion.")
+        raise ValueError(
+            "The requested imbalance leaves no minority row; ask for a larger proportion."
+        )
     if np.any(per_class > minority_counts):
         needed = per_class.sum() if binary else wanted_total
         raise ValueError(
@@ -148,7 +150,7 @@ def make_imbalanced(
 
 
 def _allocate(total, counts):
-    """Split ``total`` over classes in proportion to ``counts`` (largest remainders get the rest)."""
+    """Split ``total`` over classes in proportion to ``counts`` (largest remainders first)."""
     counts = np.asarray(counts, dtype=np.int64)
     exact = total * counts / counts.sum()
     sizes = np.floor(exact).astype(np.int64)

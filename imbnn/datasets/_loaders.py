@@ -51,11 +51,12 @@ def _finish(X, y, return_X_y, **fields):
 
 # ---------------------------------------------------------------------------- idx images
 
+
 def _read_idx(path):
     """An idx file (the MNIST format): big-endian magic, dimensions, then uint8 values."""
     with gzip.open(path, "rb") as stream:
         raw = stream.read()
-    magic, = struct.unpack(">I", raw[:4])
+    (magic,) = struct.unpack(">I", raw[:4])
     n_dims = magic & 0xFF
     if magic >> 8 != 0x08 or n_dims not in (1, 3):
         raise ValueError(f"{path} is not an idx file of unsigned bytes (magic {magic}).")
@@ -72,8 +73,12 @@ def _load_idx_set(folder, subset, data_home, download_if_missing):
     for part, prefix in (("train", "train"), ("test", "t10k")):
         if subset not in (part, "all"):
             continue
-        images = _read_idx(_path(f"{folder}/{prefix}-images-idx3-ubyte.gz", data_home, download_if_missing))
-        labels = _read_idx(_path(f"{folder}/{prefix}-labels-idx1-ubyte.gz", data_home, download_if_missing))
+        images = _read_idx(
+            _path(f"{folder}/{prefix}-images-idx3-ubyte.gz", data_home, download_if_missing)
+        )
+        labels = _read_idx(
+            _path(f"{folder}/{prefix}-labels-idx1-ubyte.gz", data_home, download_if_missing)
+        )
         parts[part] = (images.reshape(len(images), -1), labels.astype(np.int64))
     X, y, original_split = _combine(parts, subset)
     # Pixels scaled to [0, 1] as torchvision's ToTensor does: gradient steps then
@@ -104,8 +109,18 @@ Zalando SE.
 """
 
 _FASHION_CLASSES = np.array(
-    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-     "Ankle boot"]
+    [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]
 )
 
 _LOADER_PARAMETERS = """
@@ -125,20 +140,41 @@ _LOADER_PARAMETERS = """
 
 
 def load_mnist(*, subset="train", data_home=None, download_if_missing=True, return_X_y=False):
-    return _load_images("mnist", _MNIST_DESCR, np.arange(10).astype(str), subset, data_home,
-                        download_if_missing, return_X_y)
+    return _load_images(
+        "mnist",
+        _MNIST_DESCR,
+        np.arange(10).astype(str),
+        subset,
+        data_home,
+        download_if_missing,
+        return_X_y,
+    )
 
 
-def load_fashion_mnist(*, subset="train", data_home=None, download_if_missing=True, return_X_y=False):
-    return _load_images("fashion_mnist", _FASHION_DESCR, _FASHION_CLASSES, subset, data_home,
-                        download_if_missing, return_X_y)
+def load_fashion_mnist(
+    *, subset="train", data_home=None, download_if_missing=True, return_X_y=False
+):
+    return _load_images(
+        "fashion_mnist",
+        _FASHION_DESCR,
+        _FASHION_CLASSES,
+        subset,
+        data_home,
+        download_if_missing,
+        return_X_y,
+    )
 
 
 def _load_images(folder, descr, target_names, subset, data_home, download_if_missing, return_X_y):
     X, y, original_split = _load_idx_set(folder, subset, data_home, download_if_missing)
     return _finish(
-        X, y, return_X_y, target_names=target_names, image_shape=(28, 28),
-        original_split=original_split, DESCR=descr,
+        X,
+        y,
+        return_X_y,
+        target_names=target_names,
+        image_shape=(28, 28),
+        original_split=original_split,
+        DESCR=descr,
     )
 
 
@@ -161,7 +197,7 @@ load_mnist.__doc__ = f"""The MNIST digits: 70,000 images of 28 x 28 pixels, 10 c
     (10000, 784)
 """
 
-load_fashion_mnist.__doc__ = f"""Fashion-MNIST: 70,000 images of clothes, 28 x 28 pixels, 10 classes.
+load_fashion_mnist.__doc__ = f"""Fashion-MNIST: 70,000 images of clothes, 28 x 28, 10 classes.
 {_LOADER_PARAMETERS}{_IMAGE_RETURNS}
     Examples
     --------
@@ -195,8 +231,13 @@ def load_usps(*, subset="train", data_home=None, download_if_missing=True, retur
             parts[part] = (table[:, 1:].astype(np.float32), table[:, 0].astype(np.int64))
     X, y, original_split = _combine(parts, subset)
     return _finish(
-        X, y, return_X_y, target_names=np.arange(10).astype(str), image_shape=(16, 16),
-        original_split=original_split, DESCR=_USPS_DESCR,
+        X,
+        y,
+        return_X_y,
+        target_names=np.arange(10).astype(str),
+        image_shape=(16, 16),
+        original_split=original_split,
+        DESCR=_USPS_DESCR,
     )
 
 
@@ -219,6 +260,7 @@ load_usps.__doc__ = f"""The USPS zip-code digits of *The Elements of Statistical
 
 # ---------------------------------------------------------------------------- UCI
 
+
 def _text(name, data_home, download_if_missing):
     return _path(name, data_home, download_if_missing).read_text(encoding="latin-1")
 
@@ -227,14 +269,17 @@ def _uci_descr(title, credit, names_file, data_home, download_if_missing):
     descr = f"{title}\n{'=' * len(title)}\n\n{credit}\n"
     if names_file is not None:
         try:
-            descr += "\nThe UCI description file:\n\n" + _text(names_file, data_home, download_if_missing)
+            descr += "\nThe UCI description file:\n\n" + _text(
+                names_file, data_home, download_if_missing
+            )
         except FileNotFoundError:
             pass  # the description is a courtesy; the data loaded without it
     return descr
 
 
-def load_image_segmentation(*, subset="train", data_home=None, download_if_missing=True,
-                            return_X_y=False):
+def load_image_segmentation(
+    *, subset="train", data_home=None, download_if_missing=True, return_X_y=False
+):
     _check_subset(subset)
     parts = {}
     feature_names = None
@@ -242,8 +287,9 @@ def load_image_segmentation(*, subset="train", data_home=None, download_if_missi
         if subset not in (part, "all"):
             continue
         rows = []
-        for line in _text(f"uci_image_segmentation/segmentation.{name}", data_home,
-                          download_if_missing).splitlines():
+        for line in _text(
+            f"uci_image_segmentation/segmentation.{name}", data_home, download_if_missing
+        ).splitlines():
             line = line.strip()
             if not line or line.startswith(";"):
                 continue
@@ -258,10 +304,19 @@ def load_image_segmentation(*, subset="train", data_home=None, download_if_missi
         "UCI Image Segmentation",
         "3 x 3 regions of 7 outdoor images, 19 features, 7 classes (30 train and 300 test "
         "regions each). Vision Group, University of Massachusetts, 1990.",
-        "uci_image_segmentation/segmentation.names", data_home, download_if_missing,
+        "uci_image_segmentation/segmentation.names",
+        data_home,
+        download_if_missing,
     )
-    return _finish(X, y, return_X_y, target_names=np.unique(y), feature_names=feature_names,
-                   original_split=original_split, DESCR=descr)
+    return _finish(
+        X,
+        y,
+        return_X_y,
+        target_names=np.unique(y),
+        feature_names=feature_names,
+        original_split=original_split,
+        DESCR=descr,
+    )
 
 
 def load_landsat(*, subset="train", data_home=None, download_if_missing=True, return_X_y=False):
@@ -269,7 +324,9 @@ def load_landsat(*, subset="train", data_home=None, download_if_missing=True, re
     parts = {}
     for part, name in (("train", "trn"), ("test", "tst")):
         if subset in (part, "all"):
-            table = np.loadtxt(_path(f"uci_statlog_landsat/sat.{name}", data_home, download_if_missing))
+            table = np.loadtxt(
+                _path(f"uci_statlog_landsat/sat.{name}", data_home, download_if_missing)
+            )
             parts[part] = (table[:, :-1], table[:, -1].astype(np.int64))
     X, y, original_split = _combine(parts, subset)
     descr = _uci_descr(
@@ -277,10 +334,13 @@ def load_landsat(*, subset="train", data_home=None, download_if_missing=True, re
         "3 x 3 neighbourhoods of a Landsat image, 4 spectral bands (36 features), 6 soil "
         "classes labelled 1, 2, 3, 4, 5, 7 (4,435 train, 2,000 test). Ashwin Srinivasan, "
         "from data of the Australian Centre for Remote Sensing.",
-        None, data_home, download_if_missing,
+        None,
+        data_home,
+        download_if_missing,
     )
-    return _finish(X, y, return_X_y, target_names=np.unique(y), original_split=original_split,
-                   DESCR=descr)
+    return _finish(
+        X, y, return_X_y, target_names=np.unique(y), original_split=original_split, DESCR=descr
+    )
 
 
 def load_optdigits(*, subset="train", data_home=None, download_if_missing=True, return_X_y=False):
@@ -288,18 +348,28 @@ def load_optdigits(*, subset="train", data_home=None, download_if_missing=True, 
     parts = {}
     for part, name in (("train", "tra"), ("test", "tes")):
         if subset in (part, "all"):
-            table = np.loadtxt(_path(f"uci_optdigits/optdigits.{name}", data_home, download_if_missing),
-                               delimiter=",")
+            table = np.loadtxt(
+                _path(f"uci_optdigits/optdigits.{name}", data_home, download_if_missing),
+                delimiter=",",
+            )
             parts[part] = (table[:, :-1], table[:, -1].astype(np.int64))
     X, y, original_split = _combine(parts, subset)
     descr = _uci_descr(
         "UCI Optical Recognition of Handwritten Digits",
         "8 x 8 counts (0-16) of 32 x 32 bitmaps of handwritten digits, 10 classes (3,823 "
         "train, 1,797 test). E. Alpaydin and C. Kaynak, 1998.",
-        "uci_optdigits/optdigits.names", data_home, download_if_missing,
+        "uci_optdigits/optdigits.names",
+        data_home,
+        download_if_missing,
     )
-    return _finish(X, y, return_X_y, target_names=np.arange(10).astype(str),
-                   original_split=original_split, DESCR=descr)
+    return _finish(
+        X,
+        y,
+        return_X_y,
+        target_names=np.arange(10).astype(str),
+        original_split=original_split,
+        DESCR=descr,
+    )
 
 
 def load_ozone(*, data_home=None, download_if_missing=True, return_X_y=False):
@@ -334,16 +404,26 @@ def load_ozone(*, data_home=None, download_if_missing=True, return_X_y=False):
     text = _text("uci_ozone/eighthr.data", data_home, download_if_missing)
     rows = [line.split(",") for line in text.splitlines() if line.strip()]
     dates = np.array([row[0] for row in rows])
-    table = np.array([[np.nan if value == "?" else float(value) for value in row[1:]] for row in rows])
+    table = np.array(
+        [[np.nan if value == "?" else float(value) for value in row[1:]] for row in rows]
+    )
     X, y = table[:, :-1], table[:, -1].astype(np.int64)
     descr = _uci_descr(
         "UCI Ozone Level Detection (eight-hour peak)",
         "Daily weather and pollution measurements, Houston-Galveston-Brazoria area, "
         "1998-2004; class 1 marks an ozone day. Kun Zhang, Wei Fan, XiaoJing Yuan.",
-        None, data_home, download_if_missing,
+        None,
+        data_home,
+        download_if_missing,
     )
-    return _finish(X, y, return_X_y, target_names=np.array(["normal day", "ozone day"]), dates=dates,
-                   DESCR=descr)
+    return _finish(
+        X,
+        y,
+        return_X_y,
+        target_names=np.array(["normal day", "ozone day"]),
+        dates=dates,
+        DESCR=descr,
+    )
 
 
 def load_coil2000(*, subset="train", data_home=None, download_if_missing=True, return_X_y=False):
@@ -362,10 +442,18 @@ def load_coil2000(*, subset="train", data_home=None, download_if_missing=True, r
         "85 socio-demographic and product-ownership features per customer; class 1 marks "
         "a caravan insurance policy holder (348 of 5,822 train, 238 of 4,000 test). Peter "
         "van der Putten, Sentient Machine Research, 2000.",
-        None, data_home, download_if_missing,
+        None,
+        data_home,
+        download_if_missing,
     )
-    return _finish(X, y, return_X_y, target_names=np.array(["no caravan policy", "caravan policy"]),
-                   original_split=original_split, DESCR=descr)
+    return _finish(
+        X,
+        y,
+        return_X_y,
+        target_names=np.array(["no caravan policy", "caravan policy"]),
+        original_split=original_split,
+        DESCR=descr,
+    )
 
 
 _UCI_RETURNS = """
@@ -406,7 +494,7 @@ load_optdigits.__doc__ = f"""UCI Optical Recognition of Handwritten Digits: 5,62
     (3823, 64)
 """
 
-load_coil2000.__doc__ = f"""UCI COIL 2000 (Insurance Company Benchmark): 9,822 customers, 85 features.
+load_coil2000.__doc__ = f"""UCI COIL 2000 (insurance company benchmark): 9,822 customers.
 {_LOADER_PARAMETERS}{_UCI_RETURNS}
     Examples
     --------
@@ -423,11 +511,28 @@ load_coil2000.__doc__ = f"""UCI COIL 2000 (Insurance Company Benchmark): 9,822 c
 #: can load, with their IDs. IDs 9 (isolet), 12 (scene), 15 (coil_2000, see
 #: :func:`load_coil2000`), 23 (webpage) and 26 (protein_homo) are not available.
 IMBALANCED_LEARN_DATASETS = {
-    "ecoli": 1, "optical_digits": 2, "satimage": 3, "pen_digits": 4, "abalone": 5,
-    "sick_euthyroid": 6, "spectrometer": 7, "car_eval_34": 8, "us_crime": 10, "yeast_ml8": 11,
-    "libras_move": 13, "thyroid_sick": 14, "arrhythmia": 16, "solar_flare_m0": 17, "oil": 18,
-    "car_eval_4": 19, "wine_quality": 20, "letter_img": 21, "yeast_me2": 22, "ozone_level": 24,
-    "mammography": 25, "abalone_19": 27,
+    "ecoli": 1,
+    "optical_digits": 2,
+    "satimage": 3,
+    "pen_digits": 4,
+    "abalone": 5,
+    "sick_euthyroid": 6,
+    "spectrometer": 7,
+    "car_eval_34": 8,
+    "us_crime": 10,
+    "yeast_ml8": 11,
+    "libras_move": 13,
+    "thyroid_sick": 14,
+    "arrhythmia": 16,
+    "solar_flare_m0": 17,
+    "oil": 18,
+    "car_eval_4": 19,
+    "wine_quality": 20,
+    "letter_img": 21,
+    "yeast_me2": 22,
+    "ozone_level": 24,
+    "mammography": 25,
+    "abalone_19": 27,
 }
 
 
@@ -480,5 +585,3 @@ def load_imbalanced_learn(name, *, data_home=None, download_if_missing=True, ret
         "imbalanced-learn as Zenodo record 61452.\n"
     )
     return _finish(X, y, return_X_y, target_names=np.array([-1, 1]), DESCR=descr)
-
-
