@@ -145,8 +145,8 @@ def _benchmark(args, parser):
     scores = bench.run()
     if bench.n_cached_:
         print(
-            f"{bench.n_cached_} of {len(scores)} fits were already in {output}/cells "
-            "and were not rerun."
+            f"{bench.n_cached_} of {len(scores)} results (data set, estimator, fold) were "
+            f"already in {output}/cells and were not recomputed."
         )
     table = summarize(scores)
     table["test ROC AUC"] = [

@@ -56,7 +56,7 @@ def test_benchmark_writes_results_table_and_plots(tmp_path, capsys):
         )
         == 0
     )
-    assert "4 of 4 fits were already" in capsys.readouterr().out
+    assert "4 of 4 results (data set, estimator, fold) were already" in capsys.readouterr().out
 
 
 def test_bad_options_exit_with_a_message(capsys):

@@ -274,7 +274,7 @@ class Benchmark:
             initial=self.n_cached_,
             disable=not self.progress,
             desc="imbnn benchmark",
-            unit="fit",
+            unit="cell",
             dynamic_ncols=True,
         )
         # One fit per (data set, estimator, training rows), scored on every test set of that
