@@ -100,6 +100,13 @@ def main():
     parser.add_argument(
         "--small", action="store_true", help="4,000 rows per data set and 50 epochs"
     )
+    parser.add_argument(
+        "--long-epochs",
+        type=int,
+        default=None,
+        help="also train plain cross-entropy this many epochs on the first fold's unbalanced "
+        "training set, to see whether it catches up with AUM given more epochs",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     loaders = {"fashion_mnist": load_fashion_mnist, "mnist": load_mnist}
@@ -129,6 +136,45 @@ def main():
     scores = bench.run()
     print(f"{len(scores)} fits ({bench.n_cached_} cached) in {time.perf_counter() - start:.0f} s")
     report(scores)
+    if args.long_epochs:
+        long_cross_entropy(datasets, cv, args)
+
+
+def long_cross_entropy(datasets, cv, args):
+    """Plain cross-entropy with many more epochs on fold 0 of the unbalanced training set."""
+    model = estimators(args.long_epochs, args.lr, args.seed)["cross_entropy"]
+    for name, task in datasets.items():
+        splits = [
+            (train, test)
+            for info, train, test in cv.split_with_info(
+                task["data"], task["target"], subset=task["subset"]
+            )
+            if info["test_fold"] == 0
+            and (info["test_subset"] == "unbalanced") == (info["train_subsets"] == "same")
+        ]
+        bench = Benchmark(
+            {f"cross_entropy_{args.long_epochs}_epochs": model},
+            {name: task},
+            cv=splits,
+            output=f"{args.output}/long_cross_entropy",
+            progress=False,
+        )
+        scores = bench.run()
+        history = bench.history_[bench.history_["split"] == 0]
+        checkpoints = [e for e in (100, 200, 400, 1000, 2000, 4000, 10000) if e <= len(history)]
+        valid = history.set_index("epoch")["valid_auc"]
+        print(f"\n{name}, fold 0, trained on the unbalanced subset, plain cross-entropy:")
+        print(
+            "  best validation AUC so far at epoch "
+            + ", ".join(f"{e}: {valid.loc[:e].max():.4f}" for e in checkpoints)
+        )
+        print(
+            f"  epoch kept {int(scores['best_epoch'].iloc[0])}; test ROC AUC "
+            + ", ".join(
+                f"{subset} test subset {auc:.4f}"
+                for subset, auc in zip(("balanced", "unbalanced"), scores["test_roc_auc"])
+            )
+        )
 
 
 def report(scores):
