@@ -141,6 +141,43 @@ def test_weighted_constraint_terms_match_brute_force():
     )
 
 
+@pytest.mark.parametrize("path", ["dense", "sort"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_constraint_terms_and_gradient_match_autograd_on_explicit_pairs(
+    monkeypatch, path, weighted
+):
+    from imbnn.estimators import _alm
+
+    monkeypatch.setattr(_alm, "_DENSE_MAX_ROWS", 10**9 if path == "dense" else 0)
+    clf = ALMClassifier(delta=0.5, mu=0.3, max_epochs=1, validation_fraction=0, random_state=0)
+    clf.fit(np.eye(4, dtype=np.float32), [0, 1, 0, 1])
+    generator = torch.Generator().manual_seed(5)
+    n = 300
+    scores = torch.round(torch.randn(n, generator=generator, dtype=torch.float64) * 8) / 8
+    y = (torch.rand(n, generator=generator) < 0.1).long()
+    weight = torch.rand(n, generator=generator, dtype=torch.float64) + 0.5 if weighted else None
+    clf.multipliers_ = torch.rand(n, generator=generator, dtype=torch.float64) * (y == 1)
+    clf.mu_ = 0.3
+    info = {"y": y, "sample_weight": weight, "index": torch.arange(n)}
+    x = scores.clone().requires_grad_(True)
+    penalty, updates = clf._constraint_terms(x, info)
+    (grad,) = torch.autograd.grad(penalty, x)
+    # explicit pairs, differentiated by autograd (relu'(0) = 0: a pair on the kink is inactive)
+    w = torch.ones(n, dtype=torch.float64) if weight is None else weight
+    z = scores.clone().requires_grad_(True)
+    positive, negative = y == 1, y == 0
+    hinge = torch.relu(0.5 - (z[positive][:, None] - z[negative][None, :])) * w[negative]
+    q = hinge.sum(1)
+    expected = (w[positive] * (0.15 * q * q + clf.multipliers_[positive] * q)).sum()
+    expected = expected / (w[positive].sum() * w[negative].sum())
+    (expected_grad,) = torch.autograd.grad(expected, z)
+    assert penalty.item() == pytest.approx(expected.item(), rel=1e-10)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-9, atol=1e-12)
+    rows, q_batch = updates[0]
+    assert torch.equal(rows, torch.nonzero(positive).flatten())
+    torch.testing.assert_close(q_batch, q.detach())
+
+
 def test_weight_two_equals_a_duplicated_row_at_full_batch(imbalanced):
     X, y = imbalanced
     X, y = X[:120], y[:120]

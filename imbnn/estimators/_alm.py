@@ -9,6 +9,7 @@ from skorch.callbacks import Callback
 from sklearn.utils._param_validation import Interval
 
 from ..losses import get_loss, positive_hinge_sums
+from ..losses._pairwise import _DENSE_MAX_ROWS
 from ._base import BaseNetClassifier
 
 __all__ = ["ALMClassifier"]
@@ -23,6 +24,50 @@ def penalty_limit(mu, rho):
     Sangalli et al.'s released configuration (methods.md 3.2).
     """
     return mu * rho**5 if mu < 1e-3 else mu * rho**3
+
+
+class _DenseConstraintTerms(torch.autograd.Function):
+    """ALM's terms of one batch and their gradient, from the n+ x n matrix of pairs.
+
+    ``value = sum_j w_j (mu/2 q_j**2 + lambda_j q_j) / normaliser`` with
+    ``q_j = sum_k w_k max(0, delta - (s_j - s_k))`` over the negatives ``k``. The
+    gradient is formed in the forward pass (``dq_j/ds_j = -sum of the active
+    negatives' weights``, ``dq_j/ds_k = w_k`` when active): a few operations
+    instead of an autograd graph through the pair matrix, which matters next to a
+    small network, where ALM's cost per batch is mostly the number of operations.
+    ``q`` is returned too (not differentiable), for the multipliers' update.
+    """
+
+    @staticmethod
+    def forward(
+        ctx,
+        scores,
+        positive_rows,
+        negative_weight,
+        positive_weight,
+        multiplier,
+        mu,
+        delta,
+        normaliser,
+    ):
+        s = scores.detach()
+        gap = delta - (s[positive_rows, None] - s[None, :])
+        # Weight of each (positive, negative) pair that violates the margin; 0 on the kink.
+        active = (gap > 0).to(s.dtype) * negative_weight
+        q = (gap * active).sum(1)
+        slope = positive_weight * (mu * q + multiplier) / normaliser  # d value / d q_j
+        value = (positive_weight * q * (0.5 * mu * q + multiplier)).sum() / normaliser
+        gradient = slope @ active
+        gradient.index_add_(0, positive_rows, -slope * active.sum(1))
+        ctx.save_for_backward(gradient)
+        ctx.mark_non_differentiable(q)
+        return value, q
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_value, grad_q):
+        (gradient,) = ctx.saved_tensors
+        return grad_value * gradient, None, None, None, None, None, None, None
 
 
 class _PenaltySchedule(Callback):
@@ -245,15 +290,32 @@ class ALMClassifier(BaseNetClassifier):
                 negative_total = float(weight.sum()) - positive_total
             if positive_total <= 0 or negative_total <= 0:
                 continue
-            q = positive_hinge_sums(
-                critical_scores, positive, margin=self.delta, power=1, sample_weight=weight
-            )[positive_rows]
-            multiplier = self.multipliers_[index[positive_rows]].to(scores.dtype)
-            per_positive = q * (0.5 * self.mu_ * q + multiplier)
-            if weight is not None:
-                per_positive = per_positive * weight[positive_rows]
-            penalty = penalty + per_positive.sum() / (positive_total * negative_total)
-            updates.append((index[positive_rows], q.detach()))
+            rows = index[positive_rows]
+            multiplier = self.multipliers_[rows].to(scores.dtype)
+            positive_weight = 1.0 if weight is None else weight[positive_rows]
+            normaliser = positive_total * negative_total
+            if len(target) <= _DENSE_MAX_ROWS:
+                negative_weight = (~positive).to(scores.dtype)
+                if weight is not None:
+                    negative_weight = negative_weight * weight
+                term, q = _DenseConstraintTerms.apply(
+                    critical_scores,
+                    positive_rows,
+                    negative_weight,
+                    positive_weight,
+                    multiplier,
+                    self.mu_,
+                    self.delta,
+                    normaliser,
+                )
+            else:
+                # O(n log n) in time and O(n) in memory for large (e.g. full) batches.
+                q = positive_hinge_sums(
+                    critical_scores, positive, margin=self.delta, power=1, sample_weight=weight
+                )[positive_rows]
+                term = (positive_weight * q * (0.5 * self.mu_ * q + multiplier)).sum() / normaliser
+            penalty = penalty + term
+            updates.append((rows, q.detach()))
         return penalty, updates
 
     def train_step_single(self, batch, **fit_params):
