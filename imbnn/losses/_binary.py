@@ -99,7 +99,8 @@ class WeightedBCELoss(ImbalancedLoss):
         pass it: :class:`~imbnn.estimators.ALMClassifier`. ``None`` uses the
         counts of each batch.
     class_weight : sequence of 2 float or None, default=None
-        Further per-class factors, multiplied into the W-BCE weights.
+        Further per-class factors, applied as in :class:`CrossEntropyLoss` (a weighted
+        average over the batch: they shift the balance, not the scale).
 
     Examples
     --------
@@ -155,7 +156,8 @@ class ClassBalancedBCELoss(ImbalancedLoss):
         Training examples per class; ``None`` uses the counts of each batch.
     normalize : bool, default=False
     class_weight : sequence of float or None, default=None
-        Further per-class factors, multiplied in.
+        Further per-class factors, applied as in :class:`CrossEntropyLoss` (a weighted
+        average over the batch: they shift the balance, not the scale).
 
     Examples
     --------
