@@ -36,8 +36,8 @@ from ._threshold_search import (
     ConfusionMatrixScore,
     Fold,
     argmax_decision,
-    coordinate_ascent,
     normalise,
+    search_thresholds,
     thresholds_to_working,
     working_scores,
 )
@@ -66,8 +66,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
     The search is exact for two classes: one sort of the held-out scores, every
     distinct cut considered, for any scorer of predicted labels. For ``K`` classes
     it is coordinate ascent over the classes, each step the exact search over one
-    class's threshold, started from the default decision, so the tuned thresholds
-    never score below it on the held-out data.
+    class's threshold, started from the default decision (so the tuned thresholds
+    never score below it on the held-out data) and restarted from random thresholds
+    while the budget ``max_iter`` lasts.
 
     Parameters
     ----------
@@ -94,16 +95,20 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         Refit ``estimator`` on all of ``X`` after tuning. With ``refit=False`` and a
         single split, the model fit on the training part is kept.
     max_iter : int, default=100
-        Budget of the multi-class search: the most one-dimensional searches (each
-        over one class's threshold) in one tuning. The search usually stops earlier,
-        after a pass over all classes that improves nothing.
+        Budget of the multi-class search, in exact one-dimensional searches (each
+        over one class's threshold, or raising one class's threshold while lowering
+        another's). The first climb starts from the default decision and stops at a
+        point no such search improves; budget left after it is spent on climbs from
+        random thresholds, kept only when they score strictly higher. Each fold's
+        own thresholds (``cv_thresholds_``) get the same budget.
     max_depth : int or "auto", default="auto"
         Depth of the tree for ``method="tree"``; ``"auto"`` is
         ``ceil(log2(n_classes)) + 2``, room for a leaf per class and two more splits.
     n_jobs : int, default=None
         Folds fit in parallel (joblib).
     random_state : int, RandomState instance or None, default=None
-        Seeds the validation split of a float ``cv`` and the tree.
+        Seeds the validation split of a float ``cv``, the random restarts of the
+        multi-class search and the tree.
 
     Attributes
     ----------
@@ -283,16 +288,22 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
             self.cv_scores_ = fold_scores(lambda proba, fold: self.tree_.predict(proba))
         else:
             self.tree_ = None
-            result = coordinate_ascent(folds, metric, n_classes, self.max_iter)
+            result = search_thresholds(folds, metric, n_classes, self.method, self.max_iter, random_state)
             self.thresholds_ = normalise(result.working_thresholds, self.method)
             self.n_iter_ = result.n_iter
-            self.cv_thresholds_ = np.array(
-                [
-                    normalise(coordinate_ascent([fold], metric, n_classes, self.max_iter).working_thresholds,
-                              self.method)
-                    for fold in folds
-                ]
-            )
+            if len(folds) == 1:
+                self.cv_thresholds_ = self.thresholds_[None, :]
+            else:
+                self.cv_thresholds_ = np.array(
+                    [
+                        normalise(
+                            search_thresholds([fold], metric, n_classes, self.method, self.max_iter, random_state)
+                            .working_thresholds,
+                            self.method,
+                        )
+                        for fold in folds
+                    ]
+                )
             self.thresholds_std_ = self.cv_thresholds_.std(axis=0)
             working = thresholds_to_working(self.thresholds_, self.method)
             self.cv_scores_ = fold_scores(lambda proba, fold: argmax_decision(fold.scores, working))

@@ -491,3 +491,18 @@ TREE_EXPECTED_FAILURES = {
 )
 def test_scikit_learn_common_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.data
+def test_example_runs_in_small_mode(data_home, monkeypatch, capsys):
+    import runpy
+
+    pytest.importorskip("matplotlib")
+    from conftest import REPO_ROOT
+
+    monkeypatch.setenv("IMBNN_DATA", str(data_home))
+    monkeypatch.setenv("IMBNN_EXAMPLE_SMALL", "1")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    runpy.run_path(str(REPO_ROOT / "examples" / "plot_tuned_thresholds.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "test tuned" in out and "out-of-fold balanced accuracy" in out
