@@ -23,3 +23,8 @@ __all__ = [
 from . import benchmark, datasets, model_selection  # noqa: E402
 
 __all__ += ["benchmark", "datasets", "model_selection"]
+
+from . import thresholds  # noqa: E402
+from .thresholds import TunedThresholdClassifier  # noqa: E402
+
+__all__ += ["thresholds", "TunedThresholdClassifier"]
