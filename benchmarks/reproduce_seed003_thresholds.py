@@ -106,6 +106,13 @@ def run_task(data, classes, fractions, loss, args, seed):
     net.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
     default_test = accuracy_score(y_test, net.predict(X_test))
+    if args.save_proba:
+        args.save_proba.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            args.save_proba / f"{loss}_{len(classes)}_{'-'.join(f'{f:.2f}' for f in fractions)}_seed{seed}.npz",
+            proba_validation=net.predict_proba(X_val), y_validation=y_val,
+            proba_test=net.predict_proba(X_test), y_test=y_test,
+        )
     rows = {}
     for method in METHODS:
         start = time.perf_counter()
@@ -161,6 +168,10 @@ def main():
     )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
+    parser.add_argument(
+        "--save-proba", type=Path, default=None,
+        help="save each network's validation and test probabilities (.npz) in this folder",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 

@@ -374,6 +374,8 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
     def _aligned_proba(model, X, classes=None):
         """``model.predict_proba(X)`` with one column per class of ``classes`` (zeros for unseen ones)."""
         proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+        if not np.all(np.isfinite(proba)):
+            raise ValueError(f"{type(model).__name__}.predict_proba returned NaN or infinite probabilities.")
         model_classes = np.asarray(model.classes_)
         if classes is None or np.array_equal(model_classes, classes):
             return proba

@@ -440,6 +440,13 @@ def test_in_pipeline_and_grid_search(three_class_task):
     np.testing.assert_array_equal(pipeline.predict(frame), expected)
 
 
+class NaNProbabilities(LogisticRegression):
+    def predict_proba(self, X):
+        proba = super().predict_proba(X)
+        proba[0, 0] = np.nan
+        return proba
+
+
 def test_errors_name_the_problem(binary_task):
     X, y = binary_task
     with pytest.raises(TypeError, match="no predict_proba"):
@@ -456,6 +463,8 @@ def test_errors_name_the_problem(binary_task):
         TunedThresholdClassifier(LogisticRegression()).fit(X_nan, y)
     with pytest.raises(ValueError, match="does not accept sample_weight"):
         TunedThresholdClassifier(KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(len(y)))
+    with pytest.raises(ValueError, match="NaN or infinite probabilities"):
+        TunedThresholdClassifier(NaNProbabilities(), cv=3).fit(X, y)
     tuned = TunedThresholdClassifier(LogisticRegression(), cv=3).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         tuned.predict(X[:, :3])
