@@ -201,6 +201,19 @@ def print_table(path):
                 ]
                 name = base_loss + (" + ALM" if alm else "")
                 print(f"| {name} | {' | '.join(cells)} |")
+    # Paired by seed (same data, same initial weights): ALM minus the base loss alone.
+    keys = ["task", "ratio", "seed", "base_loss"]
+    paired = (
+        frame[frame.alm == 1].set_index(keys)[metrics]
+        - frame[frame.alm == 0].set_index(keys)[metrics]
+    )
+    summary = paired.groupby(["task", "ratio", "base_loss"]).agg(["mean", "std"]) * 100
+    print("\nALM minus base, paired by seed, in points (mean (std)):")
+    print("| task | ratio | base loss | dAUC | dFPR@TPR.98 | dFPR@TPR.95 | dFPR@TPR.90 |")
+    print("|---|---|---|---|---|---|---|")
+    for (task, ratio, base_loss), row in summary.iterrows():
+        cells = [f"{row[(m, 'mean')]:+.1f} ({row[(m, 'std')]:.1f})" for m in metrics]
+        print(f"| {task} | 1:{ratio} | {base_loss} | {' | '.join(cells)} |")
     # The paper's claim, counted per (task, ratio, base loss): lower FPR@TPR.95, AUC not lower.
     means = frame.groupby(["task", "ratio", "base_loss", "alm"])[metrics].mean().unstack("alm")
     lower_fpr = means[("fpr_at_tpr_95", 1)] < means[("fpr_at_tpr_95", 0)]
