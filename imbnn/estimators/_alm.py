@@ -43,22 +43,30 @@ class _DenseConstraintTerms(torch.autograd.Function):
         ctx,
         scores,
         positive_rows,
-        negative_weight,
-        positive_weight,
+        negative,
+        weight,
         multiplier,
         mu,
         delta,
         normaliser,
     ):
         s = scores.detach()
-        gap = delta - (s[positive_rows, None] - s[None, :])
+        gap = s[None, :] - s[positive_rows, None]
+        gap += delta
         # Weight of each (positive, negative) pair that violates the margin; 0 on the kink.
-        active = (gap > 0).to(s.dtype) * negative_weight
-        q = (gap * active).sum(1)
-        slope = positive_weight * (mu * q + multiplier) / normaliser  # d value / d q_j
-        value = (positive_weight * q * (0.5 * mu * q + multiplier)).sum() / normaliser
+        if weight is None:
+            active = ((gap > 0) & negative).to(s.dtype)
+            positive_weight = 1.0 / normaliser
+        else:
+            active = (gap > 0) * (negative * weight)
+            positive_weight = weight[positive_rows] / normaliser
+        q = (gap.clamp_min_(0) * active).sum(1)
+        # The gradient of the value with respect to each q_j, and the value.
+        half_slope = 0.5 * mu * q + multiplier
+        value = (positive_weight * q * half_slope).sum()
+        slope = positive_weight * (half_slope + 0.5 * mu * q)
         gradient = slope @ active
-        gradient.index_add_(0, positive_rows, -slope * active.sum(1))
+        gradient.index_add_(0, positive_rows, slope * active.sum(1), alpha=-1)
         ctx.save_for_backward(gradient)
         ctx.mark_non_differentiable(q)
         return value, q
@@ -292,17 +300,13 @@ class ALMClassifier(BaseNetClassifier):
                 continue
             rows = index[positive_rows]
             multiplier = self.multipliers_[rows].to(scores.dtype)
-            positive_weight = 1.0 if weight is None else weight[positive_rows]
             normaliser = positive_total * negative_total
             if len(target) <= _DENSE_MAX_ROWS:
-                negative_weight = (~positive).to(scores.dtype)
-                if weight is not None:
-                    negative_weight = negative_weight * weight
                 term, q = _DenseConstraintTerms.apply(
                     critical_scores,
                     positive_rows,
-                    negative_weight,
-                    positive_weight,
+                    ~positive,
+                    weight,
                     multiplier,
                     self.mu_,
                     self.delta,
@@ -313,6 +317,7 @@ class ALMClassifier(BaseNetClassifier):
                 q = positive_hinge_sums(
                     critical_scores, positive, margin=self.delta, power=1, sample_weight=weight
                 )[positive_rows]
+                positive_weight = 1.0 if weight is None else weight[positive_rows]
                 term = (positive_weight * q * (0.5 * self.mu_ * q + multiplier)).sum() / normaliser
             penalty = penalty + term
             updates.append((rows, q.detach()))
