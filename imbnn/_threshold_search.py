@@ -496,3 +496,89 @@ def search_thresholds(folds, metric, n_classes, method, max_iter, random_state):
         if climb.score > best.score + SCORE_TOLERANCE:
             best = climb
     return SearchResult(best.working_thresholds, best.score, n_iter)
+
+
+# ---------------------------------------------------------------------------------------
+# Decisions in the leaves of a tree
+
+
+KEEP_DEFAULT = -1  # a leaf decision meaning "the default argmax decision"
+
+
+def _leaf_contributions(fold, leaves, default, leaf, n_classes, metric):
+    """Confusion statistics of one leaf's examples under each decision.
+
+    Row 0 is the default (argmax) decision, row ``1 + c`` predicting class ``c``;
+    returns ``(correct, predicted, matrices)`` of shapes ``(K + 1, K)`` and
+    ``(K + 1, K, K)`` (None unless the scorer needs whole matrices).
+    """
+    members = leaves == leaf
+    y, weight, default = fold.y[members], fold.weight[members], default[members]
+    true = np.bincount(y, weights=weight, minlength=n_classes)
+    correct = np.zeros((n_classes + 1, n_classes))
+    predicted = np.zeros((n_classes + 1, n_classes))
+    correct[0] = np.bincount(y, weights=weight * (default == y), minlength=n_classes)
+    predicted[0] = np.bincount(default, weights=weight, minlength=n_classes)
+    options = np.arange(n_classes)
+    correct[1 + options, options] = true
+    predicted[1 + options, options] = weight.sum()
+    matrices = None
+    if metric.needs_matrices:
+        matrices = np.zeros((n_classes + 1, n_classes, n_classes))
+        np.add.at(matrices[0], (y, default), weight)
+        matrices[1 + options, :, options] = true
+    return correct, predicted, matrices
+
+
+def tune_leaf_decisions(folds, fold_leaves, n_leaves, metric, max_iter):
+    """Choose, leaf by leaf, the default decision or one class, for the mean fold score.
+
+    ``fold_leaves[f]`` gives the leaf (numbered ``0 .. n_leaves - 1``) of each example of
+    fold ``f``. Starting from the default decision in every leaf, each step tries
+    every decision in one leaf (exactly: the leaf's confusion statistics are swapped
+    in) and keeps the best when it strictly raises the score; the ascent stops
+    after a pass over the leaves without improvement or ``max_iter`` leaf steps.
+    Returns ``(decisions, score, n_iter)``, ``decisions[leaf]`` being
+    ``KEEP_DEFAULT`` or a class.
+    """
+    n_classes = folds[0].scores.shape[1]
+    defaults = [np.argmax(fold.scores, axis=1) for fold in folds]
+    decisions = np.full(n_leaves, KEEP_DEFAULT)
+    states = [fold.statistics(default, metric) for fold, default in zip(folds, defaults)]
+    contributions = [
+        [_leaf_contributions(fold, leaves, default, leaf, n_classes, metric) for leaf in range(n_leaves)]
+        for fold, leaves, default in zip(folds, fold_leaves, defaults)
+    ]
+    score = mean_score(folds, np.zeros(n_classes), metric)
+    n_iter, since_improvement = 0, 0
+    while n_iter < max_iter and since_improvement < n_leaves:
+        leaf = n_iter % n_leaves
+        n_iter += 1
+        current = decisions[leaf] + 1  # row of the current decision
+        option_scores = []
+        for state, leaf_parts in zip(states, contributions):
+            correct, predicted, matrices = leaf_parts[leaf]
+            candidate = ConfusionStatistics(
+                state.diagonal - correct[current] + correct,
+                state.predicted - predicted[current] + predicted,
+                state.true,
+                None if matrices is None else state.matrices - matrices[current] + matrices,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                option_scores.append(metric.scores(candidate))
+        option_scores = np.mean(option_scores, axis=0)
+        best = int(np.nanargmax(option_scores))
+        if option_scores[best] > score + SCORE_TOLERANCE:
+            for state, leaf_parts in zip(states, contributions):
+                correct, predicted, matrices = leaf_parts[leaf]
+                state.diagonal = state.diagonal + correct[best] - correct[current]
+                state.predicted = state.predicted + predicted[best] - predicted[current]
+                if matrices is not None:
+                    state.matrices = state.matrices + matrices[best] - matrices[current]
+            decisions[leaf] = best - 1
+            score = float(option_scores[best])
+            since_improvement = 0
+        else:
+            since_improvement += 1
+    return decisions, score, n_iter

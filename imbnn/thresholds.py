@@ -33,12 +33,14 @@ from sklearn.utils.validation import (
 )
 
 from ._threshold_search import (
+    KEEP_DEFAULT,
     ConfusionMatrixScore,
     Fold,
     argmax_decision,
     normalise,
     search_thresholds,
     thresholds_to_working,
+    tune_leaf_decisions,
     working_scores,
 )
 
@@ -55,7 +57,10 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
     - ``"absolute"``: predict ``argmax_k (p_k - t_k)``;
     - ``"relative"``: predict ``argmax_k (p_k / t_k)`` (mlr3's threshold rule);
     - ``"tree"``: a depth-limited decision tree fit on the held-out probability
-      vectors (stacking).
+      vectors splits them into regions (its leaves); each leaf then keeps the
+      default argmax decision or predicts one class, whichever serves ``scoring``
+      (a plain tree, every leaf predicting its majority class, cannot express the
+      argmax in few splits and loses accuracy to it).
 
     The thresholds ``t`` are reported normalised to sum to one: the absolute rule is
     unchanged by adding a constant to all thresholds and the relative rule by scaling
@@ -79,8 +84,8 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
     scoring : str or scorer, default="balanced_accuracy"
         A scorer of predicted labels (a name such as ``"accuracy"``, ``"f1_macro"`` or
         one made with ``sklearn.metrics.make_scorer``). It is the objective of the
-        threshold search; the tree is fit by its own impurity criterion and
-        ``scoring`` only reports its score.
+        search. The tree's splits are chosen by its impurity criterion, its leaves'
+        decisions for ``scoring``.
     cv : int, cross-validation generator, iterable, float or "prefit", default=5
         Where the held-out probabilities come from:
 
@@ -100,10 +105,14 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         another's). The first climb starts from the default decision and stops at a
         point no such search improves; budget left after it is spent on climbs from
         random thresholds, kept only when they score strictly higher. Each fold's
-        own thresholds (``cv_thresholds_``) get the same budget.
+        own thresholds (``cv_thresholds_``) get the same budget. For the tree, the
+        budget in leaf decisions tried.
     max_depth : int or "auto", default="auto"
         Depth of the tree for ``method="tree"``; ``"auto"`` is
         ``ceil(log2(n_classes)) + 2``, room for a leaf per class and two more splits.
+    min_samples_leaf : int, default=20
+        Fewest held-out examples in a leaf of the tree, so that no leaf's decision
+        rests on a handful of examples.
     n_jobs : int, default=None
         Folds fit in parallel (joblib).
     random_state : int, RandomState instance or None, default=None
@@ -133,9 +142,13 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         a spread as large as the thresholds' distance from ``1 / n_classes`` means the
         held-out data cannot tell the tuned thresholds from the default.
     n_iter_ : int
-        One-dimensional searches made for ``thresholds_`` (0 for the tree).
+        One-dimensional searches made for ``thresholds_`` (leaf decisions tried for
+        the tree).
     tree_ : DecisionTreeClassifier or None
         The fitted tree of ``method="tree"``.
+    leaf_decisions_ : ndarray of shape (tree_.tree_.node_count,) or None
+        Per node of ``tree_``: the encoded class its leaf predicts, or -1 where the
+        leaf keeps the default argmax decision.
     n_features_in_ : int
         Only when ``estimator_`` has it.
     feature_names_in_ : ndarray of str
@@ -168,6 +181,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         "refit": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "max_depth": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
@@ -182,6 +196,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         refit=True,
         max_iter=100,
         max_depth="auto",
+        min_samples_leaf=20,
         n_jobs=None,
         random_state=None,
     ):
@@ -192,6 +207,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         self.refit = refit
         self.max_iter = max_iter
         self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -274,20 +290,10 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
 
         n_classes = len(self.classes_)
         if self.method == "tree":
-            max_depth = math.ceil(math.log2(n_classes)) + 2 if self.max_depth == "auto" else self.max_depth
-            self.tree_ = DecisionTreeClassifier(
-                max_depth=max_depth, random_state=random_state.randint(np.iinfo(np.int32).max)
-            )
-            self.tree_.fit(
-                np.concatenate(fold_proba),
-                np.concatenate([fold.y for fold in folds]),
-                sample_weight=np.concatenate([fold.weight for fold in folds]),
-            )
-            self.thresholds_ = self.cv_thresholds_ = self.thresholds_std_ = None
-            self.n_iter_ = 0
-            self.cv_scores_ = fold_scores(lambda proba, fold: self.tree_.predict(proba))
+            self._fit_tree(folds, fold_proba, metric, random_state)
+            self.cv_scores_ = fold_scores(lambda proba, fold: self._tree_decision(proba))
         else:
-            self.tree_ = None
+            self.tree_ = self.leaf_decisions_ = None
             result = search_thresholds(folds, metric, n_classes, self.method, self.max_iter, random_state)
             self.thresholds_ = normalise(result.working_thresholds, self.method)
             self.n_iter_ = result.n_iter
@@ -320,9 +326,35 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
                 setattr(self, attribute, getattr(self.estimator_, attribute))
         return self
 
+    def _fit_tree(self, folds, fold_proba, metric, random_state):
+        """The tree on the pooled held-out probabilities, then the decision of each leaf."""
+        n_classes = len(self.classes_)
+        max_depth = math.ceil(math.log2(n_classes)) + 2 if self.max_depth == "auto" else self.max_depth
+        self.tree_ = DecisionTreeClassifier(
+            max_depth=max_depth,
+            min_samples_leaf=self.min_samples_leaf,
+            random_state=random_state.randint(np.iinfo(np.int32).max),
+        )
+        self.tree_.fit(
+            np.concatenate(fold_proba),
+            np.concatenate([fold.y for fold in folds]),
+            sample_weight=np.concatenate([fold.weight for fold in folds]),
+        )
+        leaf_nodes = np.flatnonzero(self.tree_.tree_.children_left == -1)
+        fold_leaves = [np.searchsorted(leaf_nodes, self.tree_.apply(proba)) for proba in fold_proba]
+        decisions, _, self.n_iter_ = tune_leaf_decisions(folds, fold_leaves, len(leaf_nodes), metric, self.max_iter)
+        self.leaf_decisions_ = np.full(self.tree_.tree_.node_count, KEEP_DEFAULT)
+        self.leaf_decisions_[leaf_nodes] = decisions
+        self.thresholds_ = self.cv_thresholds_ = self.thresholds_std_ = None
+
+    def _tree_decision(self, proba):
+        """Encoded classes: each leaf's class, or the argmax where the leaf keeps the default."""
+        decision = self.leaf_decisions_[self.tree_.apply(proba)]
+        return np.where(decision == KEEP_DEFAULT, np.argmax(proba, axis=1), decision)
+
     @property
     def _rule(self):
-        # the tree reads probabilities; its search-free path still builds folds on them
+        # the tree reads the probabilities themselves
         return "absolute" if self.method == "tree" else self.method
 
     def _scorer(self):
@@ -405,7 +437,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         """
         proba = self._full_proba(X)
         if self.method == "tree":
-            return self.classes_[self.tree_.predict(proba)]
+            return self.classes_[self._tree_decision(proba)]
         return self.classes_[np.argmax(self._working_decision(proba), axis=1)]
 
     def predict_proba(self, X):

@@ -328,20 +328,48 @@ def test_never_tuned_on_training_predictions():
     assert tuned.best_score_ < 0.9
 
 
-def test_tree_rule_is_a_tree_on_out_of_fold_probabilities(three_class_task):
+@pytest.mark.parametrize("scoring", ["accuracy", "balanced_accuracy", make_scorer(cohen_kappa_score)], ids=str)
+def test_tree_rule_is_a_tree_on_out_of_fold_probabilities(three_class_task, scoring):
     X, y = three_class_task
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    tuned = TunedThresholdClassifier(LogisticRegression(), method="tree", cv=cv, random_state=0).fit(X, y)
+    tuned = TunedThresholdClassifier(
+        LogisticRegression(), method="tree", scoring=scoring, cv=cv, random_state=0
+    ).fit(X, y)
     parts = out_of_fold(LogisticRegression(), X, y, cv)
     proba = np.concatenate([p for _, p in parts])
     labels = np.concatenate([y[test] for test, _ in parts])
-    reference = DecisionTreeClassifier(max_depth=4, random_state=tuned.tree_.random_state).fit(proba, labels)
-    assert tuned.tree_.get_depth() <= 4  # ceil(log2(3)) + 2
-    np.testing.assert_array_equal(tuned.predict(X), reference.predict(tuned.predict_proba(X)))
+    reference = DecisionTreeClassifier(
+        max_depth=4, min_samples_leaf=20, random_state=tuned.tree_.random_state  # depth ceil(log2(3)) + 2
+    ).fit(proba, labels)
+    np.testing.assert_array_equal(reference.tree_.threshold, tuned.tree_.tree_.threshold)
     assert tuned.thresholds_ is None and tuned.cv_thresholds_ is None
     assert not hasattr(tuned, "decision_function")
-    fold_scores = [balanced_accuracy_score(y[test], reference.predict(p)) for test, p in parts]
-    assert tuned.best_score_ == pytest.approx(np.mean(fold_scores))
+
+    def decide(probabilities, decisions):
+        leaf_decision = decisions[reference.apply(probabilities)]
+        return np.where(leaf_decision < 0, probabilities.argmax(axis=1), leaf_decision)
+
+    decisions = tuned.leaf_decisions_
+    np.testing.assert_array_equal(tuned.predict(X), decide(tuned.predict_proba(X), decisions))
+    scorer = get_scorer(scoring)
+
+    def score_function(y_true, y_pred):
+        return scorer._score_func(y_true, y_pred, **scorer._kwargs)
+
+    def mean_score(decisions):
+        return np.mean([score_function(y[test], decide(p, decisions)) for test, p in parts])
+
+    assert tuned.best_score_ == pytest.approx(mean_score(decisions))
+    assert tuned.default_score_ == pytest.approx(mean_score(np.full_like(decisions, -1)))
+    assert tuned.best_score_ > tuned.default_score_
+    # no single leaf's decision can be changed for a higher score (the ascent converged)
+    leaves = np.flatnonzero(reference.tree_.children_left == -1)
+    assert tuned.n_iter_ >= len(leaves)
+    for leaf in leaves:
+        for option in range(-1, 3):
+            changed = decisions.copy()
+            changed[leaf] = option
+            assert mean_score(changed) <= tuned.best_score_ + 1e-12
 
 
 def test_class_missing_from_a_training_part():
@@ -480,12 +508,6 @@ EXPECTED_FAILURES = {
         "exactly that (scikit-learn lists the same failure for TunedThresholdClassifierCV)"
     ),
 }
-TREE_EXPECTED_FAILURES = {
-    **EXPECTED_FAILURES,
-    "check_non_transformer_estimators_n_iter": (
-        "max_iter budgets the threshold search, which the tree rule does not run (n_iter_ = 0)"
-    ),
-}
 
 
 @parametrize_with_checks(
@@ -494,9 +516,7 @@ TREE_EXPECTED_FAILURES = {
         TunedThresholdClassifier(LogisticRegression(), method="absolute", cv=3),
         TunedThresholdClassifier(LogisticRegression(), method="tree", cv=3, random_state=0),
     ],
-    expected_failed_checks=lambda estimator: (
-        TREE_EXPECTED_FAILURES if estimator.method == "tree" else EXPECTED_FAILURES
-    ),
+    expected_failed_checks=lambda estimator: EXPECTED_FAILURES,
 )
 def test_scikit_learn_common_checks(estimator, check):
     check(estimator)
