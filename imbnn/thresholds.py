@@ -288,34 +288,16 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         self.cv_default_scores_ = fold_scores(lambda proba, fold: np.argmax(proba, axis=1))
         self.default_score_ = float(self.cv_default_scores_.mean())
 
-        n_classes = len(self.classes_)
         if self.method == "tree":
             self._fit_tree(folds, fold_proba, metric, random_state)
             self.cv_scores_ = fold_scores(lambda proba, fold: self._tree_decision(proba))
         else:
-            self.tree_ = self.leaf_decisions_ = None
-            result = search_thresholds(folds, metric, n_classes, self.method, self.max_iter, random_state)
-            self.thresholds_ = normalise(result.working_thresholds, self.method)
-            self.n_iter_ = result.n_iter
-            if len(folds) == 1:
-                self.cv_thresholds_ = self.thresholds_[None, :]
-            else:
-                self.cv_thresholds_ = np.array(
-                    [
-                        normalise(
-                            search_thresholds([fold], metric, n_classes, self.method, self.max_iter, random_state)
-                            .working_thresholds,
-                            self.method,
-                        )
-                        for fold in folds
-                    ]
-                )
-            self.thresholds_std_ = self.cv_thresholds_.std(axis=0)
+            self._fit_thresholds(folds, metric, random_state)
             working = thresholds_to_working(self.thresholds_, self.method)
             self.cv_scores_ = fold_scores(lambda proba, fold: argmax_decision(fold.scores, working))
         self.best_score_ = float(self.cv_scores_.mean())
 
-        if self.cv == "prefit":
+        if isinstance(self.cv, str):  # "prefit"
             self.estimator_ = self.estimator
         elif self.refit:
             self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
@@ -325,6 +307,28 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
             if hasattr(self.estimator_, attribute):
                 setattr(self, attribute, getattr(self.estimator_, attribute))
         return self
+
+    def _fit_thresholds(self, folds, metric, random_state):
+        """Thresholds for the mean score over the folds, and each fold's own."""
+        n_classes = len(self.classes_)
+        self.tree_ = self.leaf_decisions_ = None
+        result = search_thresholds(folds, metric, n_classes, self.method, self.max_iter, random_state)
+        self.thresholds_ = normalise(result.working_thresholds, self.method)
+        self.n_iter_ = result.n_iter
+        if len(folds) == 1:
+            self.cv_thresholds_ = self.thresholds_[None, :]
+        else:
+            self.cv_thresholds_ = np.array(
+                [
+                    normalise(
+                        search_thresholds([fold], metric, n_classes, self.method, self.max_iter, random_state)
+                        .working_thresholds,
+                        self.method,
+                    )
+                    for fold in folds
+                ]
+            )
+        self.thresholds_std_ = self.cv_thresholds_.std(axis=0)
 
     def _fit_tree(self, folds, fold_proba, metric, random_state):
         """The tree on the pooled held-out probabilities, then the decision of each leaf."""
