@@ -63,7 +63,9 @@ def fast_score(name, y, prediction, n_classes):
     correct = prediction == y
     if name == "accuracy":
         return correct.mean()
-    return np.mean(np.bincount(y, weights=correct, minlength=n_classes) / np.bincount(y, minlength=n_classes))
+    return np.mean(
+        np.bincount(y, weights=correct, minlength=n_classes) / np.bincount(y, minlength=n_classes)
+    )
 
 
 def random_search(proba, y, method, scoring, n_vectors, rng):
@@ -86,9 +88,15 @@ def apply(proba, thresholds, method):
 def synthetic(seed):
     n_per_class = (FRACTIONS * 3000).astype(int)
     X, y = make_classification(
-        n_samples=int(n_per_class.sum() / 0.98), n_features=20, n_informative=10, n_classes=10,
-        n_clusters_per_class=1, weights=list(n_per_class / n_per_class.sum()), flip_y=0.02,
-        class_sep=1.0, random_state=seed,
+        n_samples=int(n_per_class.sum() / 0.98),
+        n_features=20,
+        n_informative=10,
+        n_classes=10,
+        n_clusters_per_class=1,
+        weights=list(n_per_class / n_per_class.sum()),
+        flip_y=0.02,
+        class_sep=1.0,
+        random_state=seed,
     )
     return X, y, make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
 
@@ -99,18 +107,29 @@ def fashion_mnist(seed):
     X, y = load_fashion_mnist(subset="train", return_X_y=True, download_if_missing=False)
     rng = np.random.default_rng(seed)
     rows = np.concatenate(
-        [rng.choice(np.flatnonzero(y == c), int(f * 2000), replace=False) for c, f in enumerate(FRACTIONS)]
+        [
+            rng.choice(np.flatnonzero(y == c), int(f * 2000), replace=False)
+            for c, f in enumerate(FRACTIONS)
+        ]
     )
-    return X[rows], y[rows], make_pipeline(PCA(50, random_state=seed), LogisticRegression(max_iter=300))
+    return (
+        X[rows],
+        y[rows],
+        make_pipeline(PCA(50, random_state=seed), LogisticRegression(max_iter=300)),
+    )
 
 
 def bench(name, X, y, model, args):
     X_fit, X_rest, y_fit, y_rest = train_test_split(X, y, test_size=0.6, stratify=y, random_state=0)
-    X_val, X_test, y_val, y_test = train_test_split(X_rest, y_rest, test_size=0.5, stratify=y_rest, random_state=0)
+    X_val, X_test, y_val, y_test = train_test_split(
+        X_rest, y_rest, test_size=0.5, stratify=y_rest, random_state=0
+    )
     model.fit(X_fit, y_fit)
     proba_val, proba_test = model.predict_proba(X_val), model.predict_proba(X_test)
     rows = np.arange(len(y_val))[:, None]
-    print(f"\n### {name}: fit {len(y_fit)}, validation {len(y_val)}, test {len(y_test)}, 10 classes\n")
+    print(
+        f"\n### {name}: fit {len(y_fit)}, validation {len(y_val)}, test {len(y_test)}, 10 classes\n"
+    )
     print(
         "| rule | scoring | search | time (s) | validation | test | default val. / test |\n"
         "|---|---|---|---|---|---|---|"
@@ -134,12 +153,19 @@ def bench(name, X, y, model, args):
                 for budget in args.budgets:
                     start = time.perf_counter()
                     tuned = TunedThresholdClassifier(
-                        StoredProbabilities(proba_val), method=method, scoring=scoring, cv="prefit",
-                        refit=False, max_iter=budget, random_state=repeat,
+                        StoredProbabilities(proba_val),
+                        method=method,
+                        scoring=scoring,
+                        cv="prefit",
+                        refit=False,
+                        max_iter=budget,
+                        random_state=repeat,
                     ).fit(rows, y_val)
                     ours_times.setdefault(budget, []).append(time.perf_counter() - start)
                     ours_val.setdefault(budget, []).append(tuned.best_score_)
-                    ours_test.setdefault(budget, []).append(score(y_test, apply(proba_test, tuned.thresholds_, method)))
+                    ours_test.setdefault(budget, []).append(
+                        score(y_test, apply(proba_test, tuned.thresholds_, method))
+                    )
             lines.append(
                 f"| {method} | {scoring} | {args.vectors} random vectors | {np.median(random_times):.3f} | "
                 f"{np.mean(random_val):.4f} | {np.mean(random_test):.4f} | {default[0]:.4f} / {default[1]:.4f} |"

@@ -86,7 +86,9 @@ def tasks(names):
 
 
 def proba_file(folder, loss, classes, fractions, seed):
-    return folder / f"{loss}_{len(classes)}_{'-'.join(f'{f:.2f}' for f in fractions)}_seed{seed}.npz"
+    return (
+        folder / f"{loss}_{len(classes)}_{'-'.join(f'{f:.2f}' for f in fractions)}_seed{seed}.npz"
+    )
 
 
 def train_network(data, classes, fractions, loss, args, seed):
@@ -96,8 +98,12 @@ def train_network(data, classes, fractions, loss, args, seed):
     X, y = subsample(X_all, y_all, classes, fractions, rng)
     X_test, y_test = subsample(X_test_all, y_test_all, classes, fractions, rng)
     if args.train_fraction < 1:
-        X, _, y, _ = train_test_split(X, y, train_size=args.train_fraction, stratify=y, random_state=seed)
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)
+        X, _, y, _ = train_test_split(
+            X, y, train_size=args.train_fraction, stratify=y, random_state=seed
+        )
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, test_size=0.2, stratify=y, random_state=seed
+    )
     net = NetClassifier(
         module=LeNet5,
         loss=loss,
@@ -111,15 +117,23 @@ def train_network(data, classes, fractions, loss, args, seed):
     start = time.perf_counter()
     net.fit(X_train, y_train)
     return {
-        "proba_validation": net.predict_proba(X_val), "y_validation": y_val,
-        "proba_test": net.predict_proba(X_test), "y_test": y_test,
-        "n_train": len(y_train), "epochs": net.n_epochs_, "best_epoch": net.best_epoch_,
+        "proba_validation": net.predict_proba(X_val),
+        "y_validation": y_val,
+        "proba_test": net.predict_proba(X_test),
+        "y_test": y_test,
+        "n_train": len(y_train),
+        "epochs": net.n_epochs_,
+        "best_epoch": net.best_epoch_,
         "fit_seconds": time.perf_counter() - start,
     }
 
 
 def run_task(data, classes, fractions, loss, args, seed):
-    saved = None if args.save_proba is None else proba_file(args.save_proba, loss, classes, fractions, seed)
+    saved = (
+        None
+        if args.save_proba is None
+        else proba_file(args.save_proba, loss, classes, fractions, seed)
+    )
     if args.from_proba:
         network = dict(np.load(saved))
     else:
@@ -130,7 +144,9 @@ def run_task(data, classes, fractions, loss, args, seed):
     y_val, y_test = network["y_validation"], network["y_test"]
     # the rules are tuned and applied through the public estimator, on the network's
     # stored probabilities (rows 0..n_val-1 validation, then the test rows)
-    stored = StoredProbabilities(np.concatenate([network["proba_validation"], network["proba_test"]]))
+    stored = StoredProbabilities(
+        np.concatenate([network["proba_validation"], network["proba_test"]])
+    )
     validation_rows = np.arange(len(y_val))[:, None]
     test_rows = len(y_val) + np.arange(len(y_test))[:, None]
     default_test = accuracy_score(y_test, stored.predict_proba(test_rows).argmax(axis=1))
@@ -149,9 +165,13 @@ def run_task(data, classes, fractions, loss, args, seed):
             "tune_seconds": time.perf_counter() - start,
         }
     return {
-        "n_train": int(network["n_train"]), "n_validation": len(y_val), "n_test": len(y_test),
-        "epochs": int(network["epochs"]), "best_epoch": int(network["best_epoch"]),
-        "fit_seconds": float(network["fit_seconds"]), "methods": rows,
+        "n_train": int(network["n_train"]),
+        "n_validation": len(y_val),
+        "n_test": len(y_test),
+        "epochs": int(network["epochs"]),
+        "best_epoch": int(network["best_epoch"]),
+        "fit_seconds": float(network["fit_seconds"]),
+        "methods": rows,
     }
 
 
@@ -162,7 +182,9 @@ def print_summary(results):
         for method, row in result["methods"].items():
             key = (result["task"], result["split"], result["loss"], method)
             groups.setdefault(key, []).append((row["tuned_test"], row["default_test"]))
-    print("\n| task | split | loss | rule | seeds | tuned test acc. (mean) | default (mean) | mean change | seeds lowered |")
+    print(
+        "\n| task | split | loss | rule | seeds | tuned test acc. (mean) | default (mean) | mean change | seeds lowered |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for (task, split, loss, method), pairs in groups.items():
         tuned, default = np.array(pairs).T
@@ -178,10 +200,16 @@ def print_tables(results):
         header += f"train {result['n_train']}, validation {result['n_validation']}, test {result['n_test']}"
         header += f" | {result['epochs']} epochs (best {result['best_epoch']}), fit {result['fit_seconds']:.0f} s"
         print(header)
-        print("| rule | tuned test acc. | default test acc. | change | tuned val. | default val. | cut on p_1 |")
+        print(
+            "| rule | tuned test acc. | default test acc. | change | tuned val. | default val. | cut on p_1 |"
+        )
         print("|---|---|---|---|---|---|---|")
         for method, row in result["methods"].items():
-            cut = f"{row['thresholds'][1]:.3f}" if result["task"] == "binary" and row["thresholds"] else ""
+            cut = (
+                f"{row['thresholds'][1]:.3f}"
+                if result["task"] == "binary" and row["thresholds"]
+                else ""
+            )
             print(
                 f"| {method} | {row['tuned_test']:.4f} | {row['default_test']:.4f} | "
                 f"{row['tuned_test'] - row['default_test']:+.4f} | {row['tuned_validation']:.4f} | "
@@ -189,7 +217,9 @@ def print_tables(results):
             )
         if result["task"] == "ten" and result["loss"] in SEED_TEN:
             best, tuned, default = SEED_TEN[result["loss"]]
-            print(f"seed 003 ({result['loss']}): best rule {best}, tuned {tuned:.3f} / default {default:.3f}")
+            print(
+                f"seed 003 ({result['loss']}): best rule {best}, tuned {tuned:.3f} / default {default:.3f}"
+            )
 
 
 def main():
@@ -200,17 +230,22 @@ def main():
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--patience", type=int, default=4)
     parser.add_argument(
-        "--train-fraction", type=float, default=1.0,
+        "--train-fraction",
+        type=float,
+        default=1.0,
         help="keep this stratified fraction of each task's training images (CPU budget)",
     )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     parser.add_argument(
-        "--save-proba", type=Path, default=None,
+        "--save-proba",
+        type=Path,
+        default=None,
         help="save each network's validation and test probabilities (.npz) in this folder",
     )
     parser.add_argument(
-        "--from-proba", action="store_true",
+        "--from-proba",
+        action="store_true",
         help="do not train: re-tune on the probabilities saved in --save-proba by an earlier run",
     )
     args = parser.parse_args()
@@ -221,7 +256,9 @@ def main():
     data = None
     if not args.from_proba:
         X, y = load_fashion_mnist(subset="train", return_X_y=True, download_if_missing=False)
-        X_test, y_test = load_fashion_mnist(subset="test", return_X_y=True, download_if_missing=False)
+        X_test, y_test = load_fashion_mnist(
+            subset="test", return_X_y=True, download_if_missing=False
+        )
         data = (X, y, X_test, y_test)
     results = []
     for task, split, classes, fractions in tasks(args.tasks):

@@ -39,14 +39,18 @@ rng = np.random.default_rng(0)
 def imbalanced(X, y, scale=1.0):
     """Digit c keeps fractions[c] (times ``scale``) of its rows."""
     rows = [
-        rng.choice(np.flatnonzero(y == digit), max(int(f * scale * np.sum(y == digit)), 4), replace=False)
+        rng.choice(
+            np.flatnonzero(y == digit), max(int(f * scale * np.sum(y == digit)), 4), replace=False
+        )
         for digit, f in enumerate(fractions)
     ]
     rows = np.sort(np.concatenate(rows))
     return X[rows], y[rows]
 
 
-X_train, y_train = imbalanced(*load_optdigits(subset="train", return_X_y=True), scale=0.5 if small else 1.0)
+X_train, y_train = imbalanced(
+    *load_optdigits(subset="train", return_X_y=True), scale=0.5 if small else 1.0
+)
 X_test, y_test = imbalanced(*load_optdigits(subset="test", return_X_y=True))
 print(f"training images per digit: {np.bincount(y_train)}")
 
@@ -60,7 +64,9 @@ tuned = TunedThresholdClassifier(
 default_prediction = tuned.estimator_.predict(X_test)  # the same refit network, argmax decision
 tuned_prediction = tuned.predict(X_test)
 
-print(f"out-of-fold balanced accuracy: default {tuned.default_score_:.3f}, tuned {tuned.best_score_:.3f}")
+print(
+    f"out-of-fold balanced accuracy: default {tuned.default_score_:.3f}, tuned {tuned.best_score_:.3f}"
+)
 print("thresholds (1/10 = default):", np.round(tuned.thresholds_, 3))
 print("spread over the folds:     ", np.round(tuned.thresholds_std_, 3))
 for name, prediction in (("default", default_prediction), ("tuned", tuned_prediction)):
@@ -70,7 +76,9 @@ for name, prediction in (("default", default_prediction), ("tuned", tuned_predic
     )
 
 figure, axes = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True)
-for axis, name, prediction in zip(axes, ("default argmax", "tuned thresholds"), (default_prediction, tuned_prediction)):
+for axis, name, prediction in zip(
+    axes, ("default argmax", "tuned thresholds"), (default_prediction, tuned_prediction)
+):
     ConfusionMatrixDisplay.from_predictions(
         y_test, prediction, normalize="true", values_format=".2f", colorbar=False, ax=axis
     )

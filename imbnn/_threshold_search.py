@@ -129,7 +129,9 @@ class ConfusionMatrixScore:
             self.closed_form, "diagonal_only", False
         )
         if self.closed_form is None:
-            self._accepts_weight = "sample_weight" in inspect.signature(scorer._score_func).parameters
+            self._accepts_weight = (
+                "sample_weight" in inspect.signature(scorer._score_func).parameters
+            )
             if weighted and not self._accepts_weight:
                 raise ValueError(
                     f"The scorer's function {scorer._score_func.__name__} does not accept "
@@ -151,7 +153,9 @@ class ConfusionMatrixScore:
         kwargs = dict(self.scorer._kwargs)
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
-        return self.sign * self.scorer._score_func(self.classes[y_true], self.classes[y_pred], **kwargs)
+        return self.sign * self.scorer._score_func(
+            self.classes[y_true], self.classes[y_pred], **kwargs
+        )
 
     def _score_matrix(self, matrix):
         total = matrix.sum()
@@ -160,7 +164,9 @@ class ConfusionMatrixScore:
         if self._accepts_weight:
             return self.score_predictions(true_index, predicted_index, sample_weight=cells)
         counts = np.rint(cells).astype(np.intp)
-        return self.score_predictions(np.repeat(true_index, counts), np.repeat(predicted_index, counts))
+        return self.score_predictions(
+            np.repeat(true_index, counts), np.repeat(predicted_index, counts)
+        )
 
     # -- closed forms ------------------------------------------------------------------
 
@@ -178,7 +184,12 @@ class ConfusionMatrixScore:
             return balanced_accuracy
         if function is matthews_corrcoef and not kwargs:
             return _matthews
-        fscores = {f1_score: "f", fbeta_score: "f", precision_score: "precision", recall_score: "recall"}
+        fscores = {
+            f1_score: "f",
+            fbeta_score: "f",
+            precision_score: "precision",
+            recall_score: "recall",
+        }
         if function in fscores and set(kwargs) <= {"average", "pos_label", "beta", "zero_division"}:
             average = kwargs.get("average", "binary")
             zero_division = kwargs.get("zero_division", "warn")
@@ -196,7 +207,9 @@ class ConfusionMatrixScore:
                     return None  # scikit-learn's own function raises the informative error
                 positive = int(matches[0])
             kind = fscores[function]
-            return lambda statistics: _fscore(statistics, kind, average, beta, zero_division, positive)
+            return lambda statistics: _fscore(
+                statistics, kind, average, beta, zero_division, positive
+            )
         return None
 
 
@@ -248,7 +261,8 @@ def _fscore(statistics, kind, average, beta, zero_division, positive):
     else:
         beta2 = beta**2
         per_class = _safe_ratio(
-            (1 + beta2) * correct, (1 + beta2) * correct + beta2 * (true - correct) + (predicted - correct),
+            (1 + beta2) * correct,
+            (1 + beta2) * correct + beta2 * (true - correct) + (predicted - correct),
             zero_division,
         )
     if average == "binary":
@@ -278,7 +292,9 @@ class Fold:
         """Confusion statistics of one set of encoded predictions (one cut)."""
         n_classes = self.scores.shape[1]
         true = np.bincount(self.y, weights=self.weight, minlength=n_classes)
-        correct = np.bincount(self.y, weights=self.weight * (prediction == self.y), minlength=n_classes)
+        correct = np.bincount(
+            self.y, weights=self.weight * (prediction == self.y), minlength=n_classes
+        )
         predicted = np.bincount(prediction, weights=self.weight, minlength=n_classes)
         matrices = None
         if metric.needs_matrices:
@@ -307,13 +323,20 @@ def line_events(shifted, direction):
     j = int(raised[0])
     if len(lowered) == 0:
         # class j falls by `step`; it gives way to the best other class at a_j - m
-        return np.full(n_samples, j), (shifted[:, j] - best_other, rows, np.full(n_samples, j), competitor)
+        return np.full(n_samples, j), (
+            shifted[:, j] - best_other,
+            rows,
+            np.full(n_samples, j),
+            competitor,
+        )
     k = int(lowered[0])
     a_j, a_k = shifted[:, j], shifted[:, k]
     crossing = (a_j - a_k) / 2.0
     via_other = best_other > (a_j + a_k) / 2.0  # another class tops both where they cross
     direct = ~via_other
-    steps = np.concatenate([crossing[direct], (a_j - best_other)[via_other], (best_other - a_k)[via_other]])
+    steps = np.concatenate(
+        [crossing[direct], (a_j - best_other)[via_other], (best_other - a_k)[via_other]]
+    )
     event_rows = np.concatenate([rows[direct], rows[via_other], rows[via_other]])
     sources = np.concatenate(
         [np.full(direct.sum(), j), np.full(via_other.sum(), j), competitor[via_other]]
@@ -333,7 +356,9 @@ class FoldCurve:
 
     def __init__(self, fold, working_thresholds, direction, metric):
         n_classes = fold.scores.shape[1]
-        start, (steps, rows, sources, targets) = line_events(fold.scores - working_thresholds, direction)
+        start, (steps, rows, sources, targets) = line_events(
+            fold.scores - working_thresholds, direction
+        )
         order = np.argsort(steps)
         steps, rows, sources, targets = steps[order], rows[order], sources[order], targets[order]
         y, weight = fold.y[rows], fold.weight[rows]
@@ -350,7 +375,9 @@ class FoldCurve:
         size = n_groups * n_classes
         to_cell, from_cell = group * n_classes + targets, group * n_classes + sources
         if metric.needs_predicted:
-            delta_predicted = np.bincount(to_cell, weight, size) - np.bincount(from_cell, weight, size)
+            delta_predicted = np.bincount(to_cell, weight, size) - np.bincount(
+                from_cell, weight, size
+            )
         delta_correct = np.bincount(to_cell, weight * (y == targets), size) - np.bincount(
             from_cell, weight * (y == sources), size
         )
@@ -369,7 +396,9 @@ class FoldCurve:
             matrices = base.matrices + _cumulative(delta.reshape(n_groups, n_classes, n_classes))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # undefined precision etc. at extreme cuts
-            self.scores = metric.scores(ConfusionStatistics(correct, predicted, base.true, matrices))
+            self.scores = metric.scores(
+                ConfusionStatistics(correct, predicted, base.true, matrices)
+            )
 
     def at(self, steps):
         """The fold's score at each of ``steps`` (none of them equal to a value)."""
@@ -398,7 +427,9 @@ def mean_score(folds, working_thresholds, metric):
         return float(
             np.mean(
                 [
-                    metric.scores(fold.statistics(argmax_decision(fold.scores, working_thresholds), metric))[0]
+                    metric.scores(
+                        fold.statistics(argmax_decision(fold.scores, working_thresholds), metric)
+                    )[0]
                     for fold in folds
                 ]
             )
@@ -546,7 +577,10 @@ def tune_leaf_decisions(folds, fold_leaves, n_leaves, metric, max_iter):
     decisions = np.full(n_leaves, KEEP_DEFAULT)
     states = [fold.statistics(default, metric) for fold, default in zip(folds, defaults)]
     contributions = [
-        [_leaf_contributions(fold, leaves, default, leaf, n_classes, metric) for leaf in range(n_leaves)]
+        [
+            _leaf_contributions(fold, leaves, default, leaf, n_classes, metric)
+            for leaf in range(n_leaves)
+        ]
         for fold, leaves, default in zip(folds, fold_leaves, defaults)
     ]
     score = mean_score(folds, np.zeros(n_classes), metric)

@@ -177,7 +177,11 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "method": [StrOptions({"relative", "absolute", "tree"})],
         "scoring": [str, callable],
-        "cv": ["cv_object", StrOptions({"prefit"}), Interval(RealNotInt, 0.0, 1.0, closed="neither")],
+        "cv": [
+            "cv_object",
+            StrOptions({"prefit"}),
+            Interval(RealNotInt, 0.0, 1.0, closed="neither"),
+        ],
         "refit": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "max_depth": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -232,7 +236,10 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         -------
         self : TunedThresholdClassifier
         """
-        if not (callable(getattr(self.estimator, "predict_proba", None)) and hasattr(self.estimator, "fit")):
+        if not (
+            callable(getattr(self.estimator, "predict_proba", None))
+            and hasattr(self.estimator, "fit")
+        ):
             raise TypeError(
                 f"TunedThresholdClassifier tunes decisions on class probabilities, but "
                 f"{self.estimator!r} has no predict_proba method (for SVC set "
@@ -269,7 +276,13 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         for rows, proba in validation_parts:
             keep = weight[rows] > 0
             fold_proba.append(proba[keep])
-            folds.append(Fold(working_scores(proba[keep], self._rule), y_encoded[rows][keep], weight[rows][keep]))
+            folds.append(
+                Fold(
+                    working_scores(proba[keep], self._rule),
+                    y_encoded[rows][keep],
+                    weight[rows][keep],
+                )
+            )
         if not any(len(fold.y) for fold in folds):
             raise ValueError("No validation example has a positive sample weight.")
         folds = [fold for fold in folds if len(fold.y)]
@@ -312,7 +325,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         """Thresholds for the mean score over the folds, and each fold's own."""
         n_classes = len(self.classes_)
         self.tree_ = self.leaf_decisions_ = None
-        result = search_thresholds(folds, metric, n_classes, self.method, self.max_iter, random_state)
+        result = search_thresholds(
+            folds, metric, n_classes, self.method, self.max_iter, random_state
+        )
         self.thresholds_ = normalise(result.working_thresholds, self.method)
         self.n_iter_ = result.n_iter
         if len(folds) == 1:
@@ -321,8 +336,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
             self.cv_thresholds_ = np.array(
                 [
                     normalise(
-                        search_thresholds([fold], metric, n_classes, self.method, self.max_iter, random_state)
-                        .working_thresholds,
+                        search_thresholds(
+                            [fold], metric, n_classes, self.method, self.max_iter, random_state
+                        ).working_thresholds,
                         self.method,
                     )
                     for fold in folds
@@ -333,7 +349,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
     def _fit_tree(self, folds, fold_proba, metric, random_state):
         """The tree on the pooled held-out probabilities, then the decision of each leaf."""
         n_classes = len(self.classes_)
-        max_depth = math.ceil(math.log2(n_classes)) + 2 if self.max_depth == "auto" else self.max_depth
+        max_depth = (
+            math.ceil(math.log2(n_classes)) + 2 if self.max_depth == "auto" else self.max_depth
+        )
         self.tree_ = DecisionTreeClassifier(
             max_depth=max_depth,
             min_samples_leaf=self.min_samples_leaf,
@@ -346,7 +364,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         )
         leaf_nodes = np.flatnonzero(self.tree_.tree_.children_left == -1)
         fold_leaves = [np.searchsorted(leaf_nodes, self.tree_.apply(proba)) for proba in fold_proba]
-        decisions, _, self.n_iter_ = tune_leaf_decisions(folds, fold_leaves, len(leaf_nodes), metric, self.max_iter)
+        decisions, _, self.n_iter_ = tune_leaf_decisions(
+            folds, fold_leaves, len(leaf_nodes), metric, self.max_iter
+        )
         self.leaf_decisions_ = np.full(self.tree_.tree_.node_count, KEEP_DEFAULT)
         self.leaf_decisions_[leaf_nodes] = decisions
         self.thresholds_ = self.cv_thresholds_ = self.thresholds_std_ = None
@@ -388,7 +408,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
             return [self.estimator], [(rows, self._aligned_proba(self.estimator, X))]
         if isinstance(self.cv, float):
             splitter = StratifiedShuffleSplit(
-                n_splits=1, test_size=self.cv, random_state=random_state.randint(np.iinfo(np.int32).max)
+                n_splits=1,
+                test_size=self.cv,
+                random_state=random_state.randint(np.iinfo(np.int32).max),
             )
         else:
             splitter = check_cv(self.cv, y, classifier=True)
@@ -399,7 +421,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
                 "splits; use a float cv (one validation split) or refit=True."
             )
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_and_predict)(clone(self.estimator), X, y, fit_params, train, test, self.classes_)
+            delayed(_fit_and_predict)(
+                clone(self.estimator), X, y, fit_params, train, test, self.classes_
+            )
             for train, test in splits
         )
         models = [model for model, _ in results]
@@ -408,10 +432,12 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
 
     @staticmethod
     def _aligned_proba(model, X, classes=None):
-        """``model.predict_proba(X)`` with one column per class of ``classes`` (zeros for unseen ones)."""
+        """``model.predict_proba(X)``, one column per class of ``classes`` (zero if unseen)."""
         proba = np.asarray(model.predict_proba(X), dtype=np.float64)
         if not np.all(np.isfinite(proba)):
-            raise ValueError(f"{type(model).__name__}.predict_proba returned NaN or infinite probabilities.")
+            raise ValueError(
+                f"{type(model).__name__}.predict_proba returned NaN or infinite probabilities."
+            )
         model_classes = np.asarray(model.classes_)
         if classes is None or np.array_equal(model_classes, classes):
             return proba
@@ -426,7 +452,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         return self._aligned_proba(self.estimator_, X, self.classes_)
 
     def _working_decision(self, proba):
-        return working_scores(proba, self.method) - thresholds_to_working(self.thresholds_, self.method)
+        return working_scores(proba, self.method) - thresholds_to_working(
+            self.thresholds_, self.method
+        )
 
     def predict(self, X):
         """Classes chosen by the tuned rule.

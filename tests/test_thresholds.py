@@ -87,8 +87,13 @@ def small_binary_task():
 @pytest.fixture(scope="module")
 def three_class_task():
     return make_classification(
-        n_samples=900, n_features=6, n_informative=4, n_classes=3, weights=[0.75, 0.2],
-        flip_y=0.05, random_state=0,
+        n_samples=900,
+        n_features=6,
+        n_informative=4,
+        n_classes=3,
+        weights=[0.75, 0.2],
+        flip_y=0.05,
+        random_state=0,
     )
 
 
@@ -149,7 +154,9 @@ def brute_force_coordinate(scores, y, thresholds, k, score_function):
     shifted = scores - thresholds
     crossings = (shifted[:, [k]] - shifted + thresholds[k]).ravel()  # u_k where k ties class m
     crossings = np.unique(crossings)
-    cuts = np.concatenate([[crossings[0] - 1], (crossings[:-1] + crossings[1:]) / 2, [crossings[-1] + 1]])
+    cuts = np.concatenate(
+        [[crossings[0] - 1], (crossings[:-1] + crossings[1:]) / 2, [crossings[-1] + 1]]
+    )
     best = -np.inf
     for cut in cuts:
         trial = thresholds.copy()
@@ -159,7 +166,9 @@ def brute_force_coordinate(scores, y, thresholds, k, score_function):
 
 
 @pytest.mark.parametrize("method", ["absolute", "relative"])
-@pytest.mark.parametrize("scoring", ["balanced_accuracy", "f1_macro", make_scorer(cohen_kappa_score)], ids=str)
+@pytest.mark.parametrize(
+    "scoring", ["balanced_accuracy", "f1_macro", make_scorer(cohen_kappa_score)], ids=str
+)
 def test_line_search_is_exact(method, scoring, rng):
     proba, y = random_probabilities(rng, 30, 3, [0.6, 0.3, 0.1])
     scorer = get_scorer(scoring)
@@ -215,13 +224,20 @@ def test_three_classes_reach_the_optimum_of_an_exhaustive_grid(seed, method, sco
 
 @pytest.mark.parametrize(
     "scoring, method",
-    [("balanced_accuracy", "relative"), ("f1", "absolute"), ("accuracy", "relative"), ("matthews_corrcoef", "absolute")],
+    [
+        ("balanced_accuracy", "relative"),
+        ("f1", "absolute"),
+        ("accuracy", "relative"),
+        ("matthews_corrcoef", "absolute"),
+    ],
 )
 def test_binary_search_is_the_exact_optimum_over_every_cut(small_binary_task, scoring, method):
     """The mean out-of-fold score over every distinct cut, enumerated by brute force."""
     X, y = small_binary_task
     cv = StratifiedKFold(3, shuffle=True, random_state=1)
-    tuned = TunedThresholdClassifier(LogisticRegression(), method=method, scoring=scoring, cv=cv).fit(X, y)
+    tuned = TunedThresholdClassifier(
+        LogisticRegression(), method=method, scoring=scoring, cv=cv
+    ).fit(X, y)
     parts = out_of_fold(LogisticRegression(), X, y, cv)
     score_function = get_scorer(scoring)._score_func
     positives = np.unique(np.concatenate([proba[:, 1] for _, proba in parts]))
@@ -231,7 +247,12 @@ def test_binary_search_is_the_exact_optimum_over_every_cut(small_binary_task, sc
         for cut in cuts
     ]
     assert tuned.best_score_ == pytest.approx(max(fold_means))
-    at_tuned = np.mean([score_function(y[test], (proba[:, 1] > tuned.thresholds_[1]).astype(int)) for test, proba in parts])
+    at_tuned = np.mean(
+        [
+            score_function(y[test], (proba[:, 1] > tuned.thresholds_[1]).astype(int))
+            for test, proba in parts
+        ]
+    )
     assert tuned.best_score_ == pytest.approx(at_tuned)
     # the default decision is the argmax of the same probabilities
     default = np.mean([score_function(y[test], proba.argmax(axis=1)) for test, proba in parts])
@@ -261,7 +282,9 @@ def test_binary_agrees_with_scikit_learn_tuned_threshold_classifier(binary_task,
     assert ours.best_score_ >= at_reference - 1e-12
     # the final models are the same refit, and predict applies the threshold to p_1
     np.testing.assert_allclose(ours.predict_proba(X), reference.predict_proba(X))
-    np.testing.assert_array_equal(ours.predict(X), (ours.predict_proba(X)[:, 1] > ours.thresholds_[1]).astype(int))
+    np.testing.assert_array_equal(
+        ours.predict(X), (ours.predict_proba(X)[:, 1] > ours.thresholds_[1]).astype(int)
+    )
 
 
 def test_binary_rules_are_one_cut_on_the_positive_probability(binary_task):
@@ -284,7 +307,9 @@ def test_binary_rules_are_one_cut_on_the_positive_probability(binary_task):
 def test_multiclass_rule_and_invariance(three_class_task, method):
     X, y = three_class_task
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
-    tuned = TunedThresholdClassifier(LogisticRegression(), method=method, cv=4).fit(X_train, y_train)
+    tuned = TunedThresholdClassifier(LogisticRegression(), method=method, cv=4).fit(
+        X_train, y_train
+    )
     thresholds = tuned.thresholds_
     assert thresholds.sum() == pytest.approx(1.0)
     proba = tuned.predict_proba(X_test)
@@ -304,7 +329,10 @@ def test_scores_are_out_of_fold_means(three_class_task):
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     tuned = TunedThresholdClassifier(LogisticRegression(), method="absolute", cv=cv).fit(X, y)
     parts = out_of_fold(LogisticRegression(), X, y, cv)
-    fold_scores = [balanced_accuracy_score(y[test], (proba - tuned.thresholds_).argmax(axis=1)) for test, proba in parts]
+    fold_scores = [
+        balanced_accuracy_score(y[test], (proba - tuned.thresholds_).argmax(axis=1))
+        for test, proba in parts
+    ]
     np.testing.assert_allclose(tuned.cv_scores_, fold_scores)
     assert tuned.best_score_ == pytest.approx(np.mean(fold_scores))
     defaults = [balanced_accuracy_score(y[test], proba.argmax(axis=1)) for test, proba in parts]
@@ -321,14 +349,20 @@ def test_scores_are_out_of_fold_means(three_class_task):
 
 def test_never_tuned_on_training_predictions():
     """A 1-nearest-neighbour model is perfect on its own training rows, not on held-out ones."""
-    X, y = make_classification(n_samples=300, n_classes=3, n_informative=3, flip_y=0.2, random_state=0)
-    tuned = TunedThresholdClassifier(KNeighborsClassifier(n_neighbors=1), scoring="accuracy").fit(X, y)
+    X, y = make_classification(
+        n_samples=300, n_classes=3, n_informative=3, flip_y=0.2, random_state=0
+    )
+    tuned = TunedThresholdClassifier(KNeighborsClassifier(n_neighbors=1), scoring="accuracy").fit(
+        X, y
+    )
     assert balanced_accuracy_score(y, tuned.estimator_.predict(X)) == 1.0
     assert tuned.default_score_ < 0.9
     assert tuned.best_score_ < 0.9
 
 
-@pytest.mark.parametrize("scoring", ["accuracy", "balanced_accuracy", make_scorer(cohen_kappa_score)], ids=str)
+@pytest.mark.parametrize(
+    "scoring", ["accuracy", "balanced_accuracy", make_scorer(cohen_kappa_score)], ids=str
+)
 def test_tree_rule_is_a_tree_on_out_of_fold_probabilities(three_class_task, scoring):
     X, y = three_class_task
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
@@ -339,7 +373,9 @@ def test_tree_rule_is_a_tree_on_out_of_fold_probabilities(three_class_task, scor
     proba = np.concatenate([p for _, p in parts])
     labels = np.concatenate([y[test] for test, _ in parts])
     reference = DecisionTreeClassifier(
-        max_depth=4, min_samples_leaf=20, random_state=tuned.tree_.random_state  # depth ceil(log2(3)) + 2
+        max_depth=4,
+        min_samples_leaf=20,
+        random_state=tuned.tree_.random_state,  # depth ceil(log2(3)) + 2
     ).fit(proba, labels)
     np.testing.assert_array_equal(reference.tree_.threshold, tuned.tree_.tree_.threshold)
     assert tuned.thresholds_ is None and tuned.cv_thresholds_ is None
@@ -379,7 +415,10 @@ def test_class_missing_from_a_training_part():
     X[y == 1] += 2.0
     X[y == 2] -= 2.0
     rows = np.arange(60)
-    splits = [(rows[y != 2], rows[y == 2]), (rows[::2], rows[1::2])]  # first training part lacks class 2
+    splits = [
+        (rows[y != 2], rows[y == 2]),
+        (rows[::2], rows[1::2]),
+    ]  # first training part lacks class 2
     tuned = TunedThresholdClassifier(LogisticRegression(), cv=splits, scoring="accuracy").fit(X, y)
     assert tuned.cv_thresholds_.shape == (2, 3)
     assert set(tuned.predict(X)) <= {0, 1, 2}
@@ -407,14 +446,20 @@ def test_prefit_tunes_on_the_given_held_out_data(three_class_task):
     X_fit, X_held, y_fit, y_held = train_test_split(X, y, stratify=y, random_state=0)
     model = LogisticRegression().fit(X_fit, y_fit)
     coef = model.coef_.copy()
-    tuned = TunedThresholdClassifier(model, cv="prefit", refit=False, scoring="accuracy").fit(X_held, y_held)
+    tuned = TunedThresholdClassifier(model, cv="prefit", refit=False, scoring="accuracy").fit(
+        X_held, y_held
+    )
     assert tuned.estimator_ is model
     np.testing.assert_array_equal(model.coef_, coef)
-    achieved = accuracy_score(y_held, (model.predict_proba(X_held) / tuned.thresholds_).argmax(axis=1))
+    achieved = accuracy_score(
+        y_held, (model.predict_proba(X_held) / tuned.thresholds_).argmax(axis=1)
+    )
     assert tuned.best_score_ == pytest.approx(achieved)
     assert tuned.default_score_ == pytest.approx(accuracy_score(y_held, model.predict(X_held)))
     # a frozen model with one validation split works the same way
-    frozen = TunedThresholdClassifier(FrozenEstimator(model), cv=0.5, random_state=0).fit(X_held, y_held)
+    frozen = TunedThresholdClassifier(FrozenEstimator(model), cv=0.5, random_state=0).fit(
+        X_held, y_held
+    )
     np.testing.assert_array_equal(frozen.estimator_.estimator.coef_, coef)
 
     with pytest.raises(ValueError, match="refit=False"):
@@ -429,11 +474,17 @@ def test_refit_false_with_several_folds_is_refused(binary_task):
 
 
 @pytest.mark.parametrize(
-    "n_classes, scoring", [(3, "balanced_accuracy"), (3, "f1_macro"), (2, make_scorer(cohen_kappa_score))], ids=str
+    "n_classes, scoring",
+    [(3, "balanced_accuracy"), (3, "f1_macro"), (2, make_scorer(cohen_kappa_score))],
+    ids=str,
 )
 def test_sample_weights_act_as_repeated_rows(n_classes, scoring):
     X, y = make_classification(
-        n_samples=400, n_features=5, n_informative=3, n_classes=n_classes, weights=[0.7, 0.2][: n_classes - 1],
+        n_samples=400,
+        n_features=5,
+        n_informative=3,
+        n_classes=n_classes,
+        weights=[0.7, 0.2][: n_classes - 1],
         random_state=0,
     )
     X_fit, X_held, y_fit, y_held = train_test_split(X, y, stratify=y, random_state=1)
@@ -441,7 +492,9 @@ def test_sample_weights_act_as_repeated_rows(n_classes, scoring):
     counts = np.random.default_rng(0).integers(0, 4, size=len(y_held))
     params = dict(cv="prefit", refit=False, method="absolute", scoring=scoring)
     weighted = TunedThresholdClassifier(model, **params).fit(X_held, y_held, sample_weight=counts)
-    repeated = TunedThresholdClassifier(model, **params).fit(np.repeat(X_held, counts, axis=0), np.repeat(y_held, counts))
+    repeated = TunedThresholdClassifier(model, **params).fit(
+        np.repeat(X_held, counts, axis=0), np.repeat(y_held, counts)
+    )
     np.testing.assert_allclose(weighted.thresholds_, repeated.thresholds_)
     assert weighted.best_score_ == pytest.approx(repeated.best_score_)
     assert weighted.best_score_ > weighted.default_score_
@@ -461,7 +514,9 @@ def test_in_pipeline_and_grid_search(three_class_task):
     ).fit(frame, y)
     assert search.best_params_["method"] in {"relative", "tree"}
     np.testing.assert_array_equal(search.best_estimator_.feature_names_in_, frame.columns)
-    pipeline = make_pipeline(StandardScaler(), TunedThresholdClassifier(LogisticRegression(), cv=3)).fit(frame, y)
+    pipeline = make_pipeline(
+        StandardScaler(), TunedThresholdClassifier(LogisticRegression(), cv=3)
+    ).fit(frame, y)
     tuned = pipeline[-1]
     scaled = pipeline[0].transform(frame)
     expected = (tuned.estimator_.predict_proba(scaled) / tuned.thresholds_).argmax(axis=1)
