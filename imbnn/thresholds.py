@@ -146,7 +146,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         the tree).
     tree_ : DecisionTreeClassifier or None
         The fitted tree of ``method="tree"``.
-    leaf_decisions_ : ndarray of shape (tree_.tree_.node_count,) or None
+    leaf_decisions_ : ndarray of shape (n_tree_nodes,) or None
         Per node of ``tree_``: the encoded class its leaf predicts, or -1 where the
         leaf keeps the default argmax decision.
     n_features_in_ : int

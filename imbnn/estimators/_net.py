@@ -85,6 +85,9 @@ class NetClassifier(BaseNetClassifier):
 
     def _build_loss(self):
         params = self.get_params_for("loss")
+        # Losses that weigh by class frequency (W-BCE, CB-BCE, LDAM) use the training
+        # counts rather than each batch's.
+        params.setdefault("class_counts", self.class_counts_.tolist())
         weight = self._class_weight_vector()
         if weight is not None:
             params.setdefault("class_weight", weight.tolist())
