@@ -212,12 +212,12 @@ def cells(names, repeats, methods, data_home=None):
                             yield (task, kind, ratio, repeat, fold, method), (Xr, yr, train, test)
 
 
-def summarise(results, methods=PAPER_METHODS):
-    """Per-task means and the sum of ranks per kind, as in the paper's Table 2."""
-    results = results[results["method"].isin(methods)]
+def summarise(results, repeats, methods=PAPER_METHODS):
+    """Per-task means over the first ``repeats`` repeats and the sum of ranks per kind (Table 2)."""
+    results = results[results["method"].isin(methods) & (results["repeat"] < repeats)]
     means = results.groupby(["kind", "task", "ratio", "method"])[["g_mean", "balanced_brier"]].mean()
     counts = results.groupby(["kind", "task", "ratio", "method"]).size()
-    means = means[counts == counts.max()]  # only tasks whose folds are all done
+    means = means[counts == 2 * repeats]  # only cells whose folds are all done
     wide = means.unstack("method")
     complete = wide.dropna()
     ranks = pd.concat(
@@ -278,10 +278,11 @@ def main(argv=None):
                 print(f"{count}/{len(todo)} cells", flush=True)
 
     results = pd.read_csv(out)
-    wide, ranks, rank_sums = summarise(results)
+    wide, ranks, rank_sums = summarise(results, args.repeats)
     pd.set_option("display.width", 200)
     print(f"\n{platform.machine()}, torch {torch.__version__}, OMP_NUM_THREADS="
-          f"{os.environ.get('OMP_NUM_THREADS')}; repeats in file: {results['repeat'].nunique()}")
+          f"{os.environ.get('OMP_NUM_THREADS')}; {args.repeats} repeat(s) of 2-fold CV, "
+          f"{args.epochs} epochs")
     print("\nSum of ranks (lower is better), the paper's five methods:")
     print(rank_sums.to_string())
     print("\nMean g-mean per task:")
@@ -291,7 +292,7 @@ def main(argv=None):
     extra = [m for m in EXTRA_METHODS if m in set(results["method"])]
     if extra:
         for name in extra:
-            _, _, sums = summarise(results, methods=PAPER_METHODS[:-1] + (name,))
+            _, _, sums = summarise(results, args.repeats, methods=PAPER_METHODS[:-1] + (name,))
             print(f"\nSum of ranks with {name!r} in place of ReMix:")
             print(sums.to_string())
 
