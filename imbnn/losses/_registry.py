@@ -84,6 +84,9 @@ def get_loss(loss, **params):
         raise TypeError(
             f"loss must be a registered name, a torch.nn.Module class or instance; got {loss!r}."
         )
+    if loss.__init__ is torch.nn.Module.__init__:
+        # Module.__init__ takes **kwargs only to reject them: the loss has no parameters.
+        return loss()
     accepted = inspect.signature(loss.__init__).parameters
     takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     kwargs = {k: v for k, v in params.items() if takes_any or k in accepted}
