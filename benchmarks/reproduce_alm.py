@@ -15,7 +15,7 @@ Here, on a shared 2-core CPU (so smaller than the paper, and said so):
   out, stratified, for validation (disjoint from training, unlike the released
   code). Test data: the test split's images of both classes (about 1000 each);
 - network: LeNet-5 (:class:`imbnn.networks.LeNet5`; for LDAM with a cosine last
-  layer, as Cao et al.), Adam (learning rate ``--lr``), batch 64, at most
+  layer, ``module__head="cosine"``, as Cao et al.), Adam (learning rate ``--lr``), batch 64, at most
   ``--max-epochs`` epochs, early stopping after ``--patience`` epochs without a
   better validation AUC, keeping the best-validation-AUC epoch (the paper: SGD,
   ResNet-10, 100 epochs, patience 30);
@@ -44,7 +44,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
 
 from imbnn.datasets import load_fashion_mnist, load_mnist, make_imbalanced
@@ -85,26 +84,6 @@ FIELDS = [
 ]
 
 
-class _CosineLinear(torch.nn.Module):
-    """Cosine between the features and each output's weight vector (Cao et al.'s LDAM head)."""
-
-    def __init__(self, in_features, out_features):
-        super().__init__()
-        self.weight = torch.nn.Parameter(torch.empty(out_features, in_features).uniform_(-1, 1))
-
-    def forward(self, X):
-        return F.normalize(X, dim=1) @ F.normalize(self.weight, dim=1).T
-
-
-class CosineLeNet5(LeNet5):
-    """LeNet-5 whose scores are cosine similarities in [-1, 1], as LDAM expects."""
-
-    def __init__(self, n_features, n_outputs=1, input_shape=None):
-        super().__init__(n_features, n_outputs, input_shape)
-        last = self.classifier[-1]
-        self.classifier[-1] = _CosineLinear(last.in_features, last.out_features)
-
-
 def load_task(name, ratio, seed):
     loader, negative, positive = TASKS[name]
     splits = {}
@@ -124,7 +103,9 @@ def load_task(name, ratio, seed):
 def make_estimator(base_loss, alm, args, seed, class_counts):
     loss_name, loss_params = BASE_LOSSES[base_loss]
     common = dict(
-        module=CosineLeNet5 if base_loss == "LDAM" else LeNet5,
+        module=LeNet5,
+        # LDAM on a cosine last layer, as Cao et al. and Sangalli et al.
+        module__head="cosine" if base_loss == "LDAM" else "linear",
         batch_size=64,
         lr=args.lr,
         max_epochs=args.max_epochs,
@@ -138,8 +119,8 @@ def make_estimator(base_loss, alm, args, seed, class_counts):
             base_loss=loss_name, mu=args.mu, delta=args.delta, **prefixed, **common
         )
     prefixed = {f"loss__{key}": value for key, value in loss_params.items()}
-    # ALMClassifier gives the losses that take them the class counts; NetClassifier
-    # does not, so they are passed explicitly (losses without the parameter drop it).
+    # The class counts of the whole training data, as ALMClassifier's losses get them
+    # (losses without the parameter drop it).
     prefixed["loss__class_counts"] = class_counts
     return NetClassifier(loss=loss_name, **prefixed, **common)
 

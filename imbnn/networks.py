@@ -8,8 +8,50 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
-__all__ = ["LinearNet", "MLP", "LeNet5"]
+__all__ = ["CosineLinear", "LinearNet", "MLP", "LeNet5"]
+
+
+class CosineLinear(nn.Module):
+    """Cosine similarity between each row and each output's weight vector, in [-1, 1].
+
+    The normalised last layer of Cao et al.'s LDAM networks (NeurIPS 2019), which
+    Sangalli et al. (NeurIPS 2021) also used with LDAM: the scores are bounded,
+    and :class:`~imbnn.losses.LDAMLoss` multiplies them by its ``scale`` (30).
+    Select it in :class:`MLP` and :class:`LeNet5` with ``head="cosine"`` (in an
+    estimator: ``module__head="cosine"``).
+
+    Parameters
+    ----------
+    in_features : int
+    out_features : int
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.networks import CosineLinear
+    >>> layer = CosineLinear(3, 2)
+    >>> bool(layer(torch.randn(5, 3)).abs().max() <= 1)
+    True
+    """
+
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        # Cao et al.'s NormedLinear starts from uniform(-1, 1) weights; only directions matter.
+        self.weight = nn.Parameter(torch.empty(out_features, in_features).uniform_(-1, 1))
+
+    def forward(self, X):
+        return F.normalize(X, dim=1) @ F.normalize(self.weight, dim=1).T
+
+
+_HEADS = {"linear": nn.Linear, "cosine": CosineLinear}
+
+
+def _output_layer(head, in_features, out_features):
+    if head not in _HEADS:
+        raise ValueError(f"head must be one of {sorted(_HEADS)}; got {head!r}.")
+    return _HEADS[head](in_features, out_features)
 
 
 class LinearNet(nn.Module):
@@ -43,6 +85,9 @@ class MLP(nn.Module):
         ``()`` gives a linear model.
     dropout : float, default=0.0
         Dropout probability after each hidden activation.
+    head : {"linear", "cosine"}, default="linear"
+        The output layer: an ordinary linear layer (logits), or
+        :class:`CosineLinear` (cosine similarities, for ``loss="ldam"``).
 
     Examples
     --------
@@ -52,7 +97,9 @@ class MLP(nn.Module):
     torch.Size([5, 3])
     """
 
-    def __init__(self, n_features, n_outputs=1, hidden_layer_sizes=(100,), dropout=0.0):
+    def __init__(
+        self, n_features, n_outputs=1, hidden_layer_sizes=(100,), dropout=0.0, head="linear"
+    ):
         super().__init__()
         layers = []
         width = n_features
@@ -61,7 +108,7 @@ class MLP(nn.Module):
             if dropout:
                 layers.append(nn.Dropout(dropout))
             width = size
-        layers.append(nn.Linear(width, n_outputs))
+        layers.append(_output_layer(head, width, n_outputs))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, X):
@@ -79,6 +126,8 @@ class LeNet5(nn.Module):
     input_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)``. ``None`` assumes
         one square channel of side ``sqrt(n_features)`` (28 x 28 for MNIST rows).
+    head : {"linear", "cosine"}, default="linear"
+        The output layer, as in :class:`MLP`.
 
     Examples
     --------
@@ -88,7 +137,7 @@ class LeNet5(nn.Module):
     torch.Size([2, 10])
     """
 
-    def __init__(self, n_features, n_outputs=1, input_shape=None):
+    def __init__(self, n_features, n_outputs=1, input_shape=None, head="linear"):
         super().__init__()
         if input_shape is None:
             side = math.isqrt(n_features)
@@ -124,7 +173,7 @@ class LeNet5(nn.Module):
             nn.ReLU(),
             nn.Linear(120, 84),
             nn.ReLU(),
-            nn.Linear(84, n_outputs),
+            _output_layer(head, 84, n_outputs),
         )
 
     def forward(self, X):

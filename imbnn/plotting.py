@@ -95,8 +95,15 @@ def plot_test_auc(scores, *, score="test_roc_auc"):
                 colour = palette[v % len(palette)]
                 ax.plot(values, np.full(len(values), y), "o", mfc="none", color=colour, alpha=0.7)
                 spread = values.std(ddof=1) if len(values) > 1 else 0.0
-                ax.errorbar(values.mean(), y, xerr=spread, fmt="s", color=colour, capsize=3,
-                            label=variant if (colour_by and e == 0) else None)
+                ax.errorbar(
+                    values.mean(),
+                    y,
+                    xerr=spread,
+                    fmt="s",
+                    color=colour,
+                    capsize=3,
+                    label=variant if (colour_by and e == 0) else None,
+                )
         ax.set_yticks(range(len(estimators)), estimators)
         ax.set_ylim(-0.7, len(estimators) - 0.3)
         ax.set_xlabel(score.replace("_", " "))
@@ -107,7 +114,7 @@ def plot_test_auc(scores, *, score="test_roc_auc"):
     return figure
 
 
-def plot_roc_curves(roc, scores=None, *, split=0):
+def plot_roc_curves(roc, scores=None, *, split=0, min_tpr=None):
     """ROC curve of each estimator on one split, with its default decision marked.
 
     The marker is the (FPR, TPR) of ``predict`` on the test rows: where the
@@ -122,11 +129,18 @@ def plot_roc_curves(roc, scores=None, *, split=0):
         ``test_tpr_default``) and the AUC in the legend.
     split : int, default=0
         Which split to draw.
+    min_tpr : float in [0, 1) or None, default=None
+        Zoom on true-positive rates from ``min_tpr`` to 1, where screening models
+        operate (e.g. 0.9 to compare FPR at TPR 0.90, 0.95 and 0.98, as
+        :func:`imbnn.metrics.fpr_at_tpr`); dashed lines mark TPR 0.90, 0.95 and
+        0.98 inside the range. ``None`` draws the whole curve.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    if min_tpr is not None and not 0 <= min_tpr < 1:
+        raise ValueError(f"min_tpr must be in [0, 1); got {min_tpr!r}.")
     _require(roc, ["dataset", "estimator", "split", "fpr", "tpr"], "roc")
     roc = roc[roc["split"] == split]
     if roc.empty:
@@ -141,8 +155,11 @@ def plot_roc_curves(roc, scores=None, *, split=0):
             label = estimator
             point = None
             if scores is not None:
-                row = scores[(scores["dataset"] == dataset) & (scores["estimator"] == estimator)
-                             & (scores["split"] == split)]
+                row = scores[
+                    (scores["dataset"] == dataset)
+                    & (scores["estimator"] == estimator)
+                    & (scores["split"] == split)
+                ]
                 if len(row):
                     label = f"{estimator} (AUC {row['test_roc_auc'].iloc[0]:.3f})"
                     point = row[["test_fpr_default", "test_tpr_default"]].iloc[0]
@@ -153,9 +170,14 @@ def plot_roc_curves(roc, scores=None, *, split=0):
         ax.plot([0, 1], [0, 1], ":", color="grey", linewidth=0.8)
         ax.set_xlabel("false positive rate")
         ax.set_ylabel("true positive rate")
+        if min_tpr is not None:
+            ax.set_ylim(min_tpr, 1.0 + 0.01 * (1 - min_tpr))
+            for level in (0.90, 0.95, 0.98):
+                if level > min_tpr:
+                    ax.axhline(level, color="grey", linewidth=0.6, linestyle="--")
         ax.set_title(f"{dataset}, split {split} (D = default decision)", fontsize="medium")
         ax.legend(fontsize="x-small", loc="lower right")
-    for ax in axes.ravel()[len(datasets):]:
+    for ax in axes.ravel()[len(datasets) :]:
         ax.set_visible(False)
     return figure
 
@@ -206,8 +228,11 @@ def plot_history(history, *, split=0, scores=None):
 
 def _best_epoch(rows, scores, dataset, estimator, split):
     if scores is not None and "best_epoch" in scores.columns:
-        match = scores[(scores["dataset"] == dataset) & (scores["estimator"] == estimator)
-                       & (scores["split"] == split)]["best_epoch"]
+        match = scores[
+            (scores["dataset"] == dataset)
+            & (scores["estimator"] == estimator)
+            & (scores["split"] == split)
+        ]["best_epoch"]
         if len(match) and np.isfinite(match.iloc[0]):
             return match.iloc[0]
     if "valid_auc" in rows.columns and rows["valid_auc"].notna().any():
@@ -216,7 +241,10 @@ def _best_epoch(rows, scores, dataset, estimator, split):
 
 
 def save_benchmark_plots(scores, history, roc, folder, *, split=0):
-    """Save ``test_auc.png``, ``roc.png`` and ``history.png`` (those with data) in ``folder``.
+    """Save ``test_auc.png``, ``roc.png``, ``roc_high_tpr.png`` and ``history.png`` in ``folder``.
+
+    Only the plots whose tables have rows are written; ``roc_high_tpr.png`` is
+    the ROC plot zoomed on TPR >= 0.9.
 
     Parameters
     ----------
@@ -237,6 +265,12 @@ def save_benchmark_plots(scores, history, roc, folder, *, split=0):
     figures = [("test_auc.png", lambda: plot_test_auc(scores))]
     if len(roc) and (roc["split"] == split).any():
         figures.append(("roc.png", lambda: plot_roc_curves(roc, scores, split=split)))
+        figures.append(
+            (
+                "roc_high_tpr.png",
+                lambda: plot_roc_curves(roc, scores, split=split, min_tpr=0.9),
+            )
+        )
     if len(history) and (history["split"] == split).any():
         figures.append(("history.png", lambda: plot_history(history, split=split, scores=scores)))
     for name, make in figures:
@@ -288,7 +322,9 @@ def reliability_curve(y_true, y_prob, *, n_bins=10, strategy="uniform", class_ba
     y_prob = column_or_1d(y_prob).astype(np.float64)
     check_consistent_length(y_true, y_prob)
     if not np.isin(y_true, (0, 1)).all():
-        raise ValueError("y_true must be 0/1 (is the example of the class whose probability is given).")
+        raise ValueError(
+            "y_true must be 0/1 (is the example of the class whose probability is given)."
+        )
     if not np.all(np.isfinite(y_prob)) or y_prob.min() < 0 or y_prob.max() > 1:
         raise ValueError("y_prob must be probabilities in [0, 1] (no NaN).")
     if strategy == "uniform":
@@ -311,8 +347,9 @@ def reliability_curve(y_true, y_prob, *, n_bins=10, strategy="uniform", class_ba
     return hits[filled] / total[filled], mass[filled] / total[filled]
 
 
-def plot_reliability_diagram(y_true, y_prob, *, labels=None, n_bins=10, strategy="uniform",
-                             class_balanced=False, axes=None):
+def plot_reliability_diagram(
+    y_true, y_prob, *, labels=None, n_bins=10, strategy="uniform", class_balanced=False, axes=None
+):
     """Reliability diagram of every class: observed frequency against predicted probability.
 
     One panel per class ``k``: the examples are binned by their predicted
@@ -358,7 +395,9 @@ def plot_reliability_diagram(y_true, y_prob, *, labels=None, n_bins=10, strategy
     y_true = column_or_1d(y_true)
     classes = np.unique(y_true) if labels is None else np.asarray(labels)
     if not np.isin(y_true, classes).all():
-        raise ValueError(f"y_true has labels {np.setdiff1d(y_true, classes).tolist()} not in `labels`.")
+        raise ValueError(
+            f"y_true has labels {np.setdiff1d(y_true, classes).tolist()} not in `labels`."
+        )
     curves = dict(y_prob) if isinstance(y_prob, dict) else {None: y_prob}
     for name in curves:
         curves[name] = check_array(curves[name], dtype=np.float64, input_name="y_prob")
@@ -377,12 +416,19 @@ def plot_reliability_diagram(y_true, y_prob, *, labels=None, n_bins=10, strategy
         ax.plot([0, 1], [0, 1], linestyle=":", color="gray")
         for name, prob in curves.items():
             observed, predicted = reliability_curve(
-                y_true == label, prob[:, k], n_bins=n_bins, strategy=strategy,
+                y_true == label,
+                prob[:, k],
+                n_bins=n_bins,
+                strategy=strategy,
                 class_balanced=class_balanced,
             )
             ax.plot(predicted, observed, marker="o", label=name)
-        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel=f"predicted P({label})",
-               title=f"class {label} (n={int(np.sum(y_true == label))})")
+        ax.set(
+            xlim=(0, 1),
+            ylim=(0, 1),
+            xlabel=f"predicted P({label})",
+            title=f"class {label} (n={int(np.sum(y_true == label))})",
+        )
     axes[0].set_ylabel("observed frequency" + (" (class-balanced)" if class_balanced else ""))
     if any(name is not None for name in curves):
         axes[0].legend(loc="upper left", fontsize="small")

@@ -350,3 +350,30 @@ def test_bad_parameters_are_refused(imbalanced, params, error, message):
     X, y = imbalanced
     with pytest.raises(error, match=message):
         ALMClassifier(max_epochs=1, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dense_terms_agree_on_numpy_arrays_and_torch_tensors(weighted):
+    # ALMClassifier reads CPU batches as numpy views and other devices' as tensors:
+    # one kernel, two array types, the same numbers.
+    from imbnn.estimators._alm import _dense_constraint_terms
+
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=40)
+    y = rng.uniform(size=40) < 0.2
+    y[:2] = True
+    weight = rng.uniform(0.5, 2, size=40) if weighted else None
+    rows = np.flatnonzero(y)
+    multiplier = rng.uniform(size=len(rows))
+    from_numpy = _dense_constraint_terms(scores, rows, ~y, weight, multiplier, 0.3, 0.5)
+    from_torch = _dense_constraint_terms(
+        torch.tensor(scores),
+        torch.tensor(rows),
+        torch.tensor(~y),
+        None if weight is None else torch.tensor(weight),
+        torch.tensor(multiplier),
+        0.3,
+        0.5,
+    )
+    for array, tensor in zip(from_numpy, from_torch):
+        np.testing.assert_allclose(np.asarray(tensor), array, rtol=1e-12)

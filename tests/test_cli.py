@@ -35,7 +35,14 @@ def test_benchmark_writes_results_table_and_plots(tmp_path, capsys):
     aum = results.loc[results["estimator"] == "aum", "test_roc_auc"]
     assert f"{aum.mean():.3f} +- {aum.std():.3f}" in out
     assert "0.500 +- 0.000" in out
-    for name in ("history.csv", "roc.csv", "test_auc.png", "roc.png", "history.png"):
+    for name in (
+        "history.csv",
+        "roc.csv",
+        "test_auc.png",
+        "roc.png",
+        "roc_high_tpr.png",
+        "history.png",
+    ):
         assert (tmp_path / name).stat().st_size > 0, name
     assert (tmp_path / "test_auc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # A second run finds every fit in the cache.

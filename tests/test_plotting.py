@@ -128,6 +128,21 @@ def test_roc_curves_and_default_decision_points(tables):
         plot_roc_curves(roc, scores, split=7)
 
 
+def test_roc_curves_zoom_on_high_true_positive_rates(tables):
+    scores, roc, _ = tables
+    ax = plot_roc_curves(roc, scores, split=1, min_tpr=0.9).axes[0]
+    low, high = ax.get_ylim()
+    assert low == pytest.approx(0.9) and 1.0 < high < 1.01
+    guides = sorted(line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == "--")
+    assert guides == pytest.approx([0.95, 0.98])  # TPR 0.90 is the bottom edge
+    # the curve itself is unchanged: zooming only sets the limits
+    curves = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    np.testing.assert_allclose(curves[0].get_ydata(), [0, 0.6, 0.9, 1])
+    assert plot_roc_curves(roc, scores, split=1).axes[0].get_ylim()[0] < 0.1
+    with pytest.raises(ValueError, match="min_tpr must be in"):
+        plot_roc_curves(roc, scores, min_tpr=1.0)
+
+
 def test_history_curves_and_kept_epoch(tables):
     scores, _, history = tables
     figure = plot_history(history, split=2, scores=scores)
@@ -147,7 +162,12 @@ def test_history_curves_and_kept_epoch(tables):
 def test_save_benchmark_plots_writes_pngs(tables, tmp_path):
     scores, roc, history = tables
     written = save_benchmark_plots(scores, history, roc, tmp_path / "out")
-    assert [path.name for path in written] == ["test_auc.png", "roc.png", "history.png"]
+    assert [path.name for path in written] == [
+        "test_auc.png",
+        "roc.png",
+        "roc_high_tpr.png",
+        "history.png",
+    ]
     for path in written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Without ROC curves or histories (e.g. scikit-learn estimators only) only the AUC plot.

@@ -14,6 +14,9 @@ from ._base import BaseNetClassifier
 
 __all__ = ["ALMClassifier"]
 
+# Score dtypes whose CPU tensors the dense constraint terms read as numpy views.
+_NUMPY_DTYPES = (torch.float32, torch.float64)
+
 # Validation AUC drop (since the previous epoch) that raises the penalty (Sangalli et al.).
 _AUC_DROP = 0.05
 
@@ -26,56 +29,65 @@ def penalty_limit(mu, rho):
     return mu * rho**5 if mu < 1e-3 else mu * rho**3
 
 
-class _DenseConstraintTerms(torch.autograd.Function):
-    """ALM's terms of one batch and their gradient, from the n+ x n matrix of pairs.
+def _dense_constraint_terms(scores, positive_rows, negative, weight, multiplier, mu, delta):
+    """ALM's terms of one batch, their ``q`` and their gradient, from the n+ x n pairs.
 
-    ``value = sum_j w_j (mu/2 q_j**2 + lambda_j q_j) / normaliser`` with
-    ``q_j = sum_k w_k max(0, delta - (s_j - s_k))`` over the negatives ``k``. The
-    gradient is formed in the forward pass (``dq_j/ds_j = -sum of the active
-    negatives' weights``, ``dq_j/ds_k = w_k`` when active): a few operations
-    instead of an autograd graph through the pair matrix, which matters next to a
-    small network, where ALM's cost per batch is mostly the number of operations.
-    ``q`` is returned too (not differentiable), for the multipliers' update.
+    Returns ``value = sum_j w_j (mu/2 q_j**2 + lambda_j q_j)`` (not yet normalised)
+    with ``q_j = sum_k w_k max(0, delta - (s_j - s_k))`` over the negatives ``k``,
+    ``q``, and the gradient of ``value`` with respect to ``scores``, formed directly
+    (``dq_j/ds_j = -sum of the active negatives' weights``, ``dq_j/ds_k = w_k`` when
+    active) instead of through an autograd graph of the pair matrix.
+
+    It uses only operators that numpy arrays and torch tensors share, so one code
+    serves both: ALMClassifier hands it numpy views of CPU tensors, whose call
+    overhead at a batch's size is a fraction of torch's (bench_alm.py), and the
+    tensors themselves on other devices. ``weight`` is None or per-row weights;
+    ``negative`` a boolean mask; ``multiplier`` the positives' ``lambda_j``.
     """
+    gap = scores[None, :] - (scores[positive_rows] - delta)[:, None]
+    # Pairs that violate the margin (a pair on the kink is inactive: relu'(0) = 0).
+    active = (gap > 0) & negative[None, :]
+    if weight is not None:
+        active = active * weight
+    q = (gap * active).sum(1)
+    positive_weight = 1.0 if weight is None else weight[positive_rows]
+    value = (positive_weight * q * (multiplier + 0.5 * mu * q)).sum()
+    # d value / d q_j, spread over the pairs of each positive j.
+    pair_slopes = (positive_weight * (multiplier + mu * q))[:, None] * active
+    gradient = pair_slopes.sum(0)
+    gradient[positive_rows] -= pair_slopes.sum(1)
+    return value, q, gradient
 
-    @staticmethod
-    def forward(
-        ctx,
-        scores,
-        positive_rows,
-        negative,
-        weight,
-        multiplier,
-        mu,
-        delta,
-        normaliser,
-    ):
-        s = scores.detach()
-        gap = s[None, :] - s[positive_rows, None]
-        gap += delta
-        # Weight of each (positive, negative) pair that violates the margin; 0 on the kink.
-        if weight is None:
-            active = ((gap > 0) & negative).to(s.dtype)
-            positive_weight = 1.0 / normaliser
-        else:
-            active = (gap > 0) * (negative * weight)
-            positive_weight = weight[positive_rows] / normaliser
-        q = (gap.clamp_min_(0) * active).sum(1)
-        # The gradient of the value with respect to each q_j, and the value.
-        half_slope = 0.5 * mu * q + multiplier
-        value = (positive_weight * q * half_slope).sum()
-        slope = positive_weight * (half_slope + 0.5 * mu * q)
-        gradient = slope @ active
-        gradient.index_add_(0, positive_rows, slope * active.sum(1), alpha=-1)
-        ctx.save_for_backward(gradient)
-        ctx.mark_non_differentiable(q)
-        return value, q
 
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_value, grad_q):
-        (gradient,) = ctx.saved_tensors
-        return grad_value * gradient, None, None, None, None, None, None, None
+def _linear_stand_in(scores, scores_array, value, gradient):
+    """``c + scores . gradient``, with ``c`` such that it equals ``value`` at ``scores``.
+
+    Its gradient with respect to ``scores`` is ``gradient``: the terms' value and
+    gradient enter autograd in two operations, cheaper at a batch's size than a
+    custom ``autograd.Function``. ``scores_array`` is ``scores`` as the kernel saw
+    it, ``gradient`` a tensor, ``value`` and ``gradient`` of the kernel's type.
+    """
+    offset = value - scores_array @ gradient
+    if isinstance(offset, np.generic):
+        offset = float(offset)
+    return torch.dot(scores, _as_tensor(gradient).to(scores.dtype)) + offset
+
+
+def _kernel_arrays(use_numpy, *tensors):
+    """Detached tensors, as numpy views (no copy) when ``use_numpy``."""
+    return [
+        None if tensor is None else tensor.detach().numpy() if use_numpy else tensor.detach()
+        for tensor in tensors
+    ]
+
+
+def _flat_nonzero(mask):
+    return mask.nonzero()[0] if isinstance(mask, np.ndarray) else torch.nonzero(mask).flatten()
+
+
+def _as_tensor(array):
+    """A tensor sharing the memory of a numpy array; tensors are returned as they are."""
+    return torch.from_numpy(array) if isinstance(array, np.ndarray) else array
 
 
 class _PenaltySchedule(Callback):
@@ -278,9 +290,20 @@ class ALMClassifier(BaseNetClassifier):
     # ------------------------------------------------------------------ training
 
     def _constraint_terms(self, scores, info):
-        """The batch's ALM terms and, per critical class, the positives' rows and ``q``."""
-        target, index, weight = info["y"], info["index"], info["sample_weight"]
-        penalty = 0.0
+        """The batch's ALM terms and, per critical class, the positives' rows and ``q``.
+
+        The terms are None when no critical class has both positives and negatives
+        in the batch.
+        """
+        tensor_weight = info["sample_weight"]
+        # Below _DENSE_MAX_ROWS the terms are a few dozen operations on tiny arrays,
+        # where numpy's call overhead is a fraction of torch's.
+        dense = scores.shape[0] <= _DENSE_MAX_ROWS
+        use_numpy = dense and scores.is_cpu and scores.dtype in _NUMPY_DTYPES
+        target, index, weight, multipliers = _kernel_arrays(
+            use_numpy, info["y"], info["index"], tensor_weight, self.multipliers_
+        )
+        penalty = None
         updates = []
         for k in self.critical_indices_.tolist():
             if scores.ndim == 1:
@@ -289,9 +312,9 @@ class ALMClassifier(BaseNetClassifier):
             else:
                 critical_scores = scores[:, k]
             positive = target == k
-            positive_rows = torch.nonzero(positive).flatten()
+            positive_rows = _flat_nonzero(positive)
             if weight is None:
-                positive_total = positive_rows.numel()
+                positive_total = len(positive_rows)
                 negative_total = len(target) - positive_total
             else:
                 positive_total = float(weight[positive_rows].sum())
@@ -299,28 +322,36 @@ class ALMClassifier(BaseNetClassifier):
             if positive_total <= 0 or negative_total <= 0:
                 continue
             rows = index[positive_rows]
-            multiplier = self.multipliers_[rows].to(scores.dtype)
+            multiplier = multipliers[rows]
             normaliser = positive_total * negative_total
-            if len(target) <= _DENSE_MAX_ROWS:
-                term, q = _DenseConstraintTerms.apply(
-                    critical_scores,
+            if dense:
+                (critical_array,) = _kernel_arrays(use_numpy, critical_scores)
+                value, q, gradient = _dense_constraint_terms(
+                    critical_array,
                     positive_rows,
                     ~positive,
                     weight,
                     multiplier,
                     self.mu_,
                     self.delta,
-                    normaliser,
+                )
+                term = _linear_stand_in(
+                    critical_scores, critical_array, value / normaliser, gradient / normaliser
                 )
             else:
                 # O(n log n) in time and O(n) in memory for large (e.g. full) batches.
                 q = positive_hinge_sums(
-                    critical_scores, positive, margin=self.delta, power=1, sample_weight=weight
+                    critical_scores,
+                    positive,
+                    margin=self.delta,
+                    power=1,
+                    sample_weight=tensor_weight,
                 )[positive_rows]
                 positive_weight = 1.0 if weight is None else weight[positive_rows]
                 term = (positive_weight * q * (0.5 * self.mu_ * q + multiplier)).sum() / normaliser
-            penalty = penalty + term
-            updates.append((rows, q.detach()))
+                q = q.detach()
+            penalty = term if penalty is None else penalty + term
+            updates.append((_as_tensor(rows), _as_tensor(q)))
         return penalty, updates
 
     def train_step_single(self, batch, **fit_params):
@@ -330,7 +361,7 @@ class ALMClassifier(BaseNetClassifier):
         scores = self._scores(y_pred)
         base = self.criterion_(scores, info["y"], sample_weight=info["sample_weight"])
         penalty, updates = self._constraint_terms(scores, info)
-        loss = base + penalty
+        loss = base if penalty is None else base + penalty
         loss.backward()
         # The step used the multipliers from before this batch; now lambda_j += mu q_j.
         for rows, q in updates:
