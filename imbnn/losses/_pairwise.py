@@ -286,7 +286,28 @@ def _all_pairs_hinge(scores, is_positive, weight, margin, power):
     return _AllPairsHinge.apply(scores, is_positive, weight, float(margin), power, normaliser)
 
 
-class PairwiseHingeLoss(ImbalancedLoss):
+class _PairHingeLoss(ImbalancedLoss):
+    """Mean over (positive, negative) pairs of a hinge raised to the power ``_power``."""
+
+    _power = None
+
+    def __init__(self, margin=1.0):
+        super().__init__()
+        self.margin = margin
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        # Unit weights stay None: the O(n log n) path then skips gathering them.
+        weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
+        return _one_vs_rest(
+            lambda s, pos, w: _all_pairs_hinge(s, pos, w, self.margin, self._power),
+            scores,
+            target,
+            weight,
+        )
+
+
+class PairwiseHingeLoss(_PairHingeLoss):
     """Mean over (positive, negative) pairs of ``max(0, margin - (s_pos - s_neg))``.
 
     A surrogate of the ROC AUC (seed 003's "pairwise / margin-based hinge"): it is 0
@@ -307,20 +328,10 @@ class PairwiseHingeLoss(ImbalancedLoss):
     0.5
     """
 
-    def __init__(self, margin=1.0):
-        super().__init__()
-        self.margin = margin
-
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
-        # Unit weights stay None: the O(n log n) path then skips gathering them.
-        weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
-        return _one_vs_rest(
-            lambda s, pos, w: _all_pairs_hinge(s, pos, w, self.margin, 1), scores, target, weight
-        )
+    _power = 1
 
 
-class AllPairsSquaredHingeLoss(ImbalancedLoss):
+class AllPairsSquaredHingeLoss(_PairHingeLoss):
     """Mean over (positive, negative) pairs of ``max(0, margin - (s_pos - s_neg))**2``.
 
     The all-pairs squared hinge of Rust & Hocking ("A Log-linear Gradient Descent
@@ -343,17 +354,7 @@ class AllPairsSquaredHingeLoss(ImbalancedLoss):
     0.625
     """
 
-    def __init__(self, margin=1.0):
-        super().__init__()
-        self.margin = margin
-
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
-        # Unit weights stay None: the O(n log n) path then skips gathering them.
-        weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
-        return _one_vs_rest(
-            lambda s, pos, w: _all_pairs_hinge(s, pos, w, self.margin, 2), scores, target, weight
-        )
+    _power = 2
 
 
 # --------------------------------------------------------------------- pairwise logistic
