@@ -377,3 +377,31 @@ def test_dense_terms_agree_on_numpy_arrays_and_torch_tensors(weighted):
     )
     for array, tensor in zip(from_numpy, from_torch):
         np.testing.assert_allclose(np.asarray(tensor), array, rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_constraint_terms_on_the_tensor_path_equal_the_numpy_path(monkeypatch, weighted):
+    # Off the CPU (or for dtypes numpy lacks) the terms are computed on the tensors.
+    from imbnn.estimators import _alm
+
+    clf = ALMClassifier(delta=0.5, mu=0.3, max_epochs=1, validation_fraction=0, random_state=0)
+    clf.fit(np.eye(4, dtype=np.float32), [0, 1, 0, 1])
+    generator = torch.Generator().manual_seed(1)
+    n = 64
+    y = (torch.rand(n, generator=generator) < 0.2).long()
+    weight = torch.rand(n, generator=generator) + 0.5 if weighted else None
+    clf.multipliers_ = torch.rand(n, generator=generator) * (y == 1)
+    clf.mu_ = 0.3
+    info = {"y": y, "sample_weight": weight, "index": torch.arange(n)}
+    results = {}
+    for path, dtypes in (("numpy", _alm._NUMPY_DTYPES), ("tensor", ())):
+        monkeypatch.setattr(_alm, "_NUMPY_DTYPES", dtypes)
+        scores = torch.randn(n, generator=torch.Generator().manual_seed(2), requires_grad=True)
+        penalty, updates = clf._constraint_terms(scores, info)
+        penalty.backward()
+        results[path] = (penalty.item(), scores.grad, updates[0][0], updates[0][1])
+    (value, grad, rows, q), (value_t, grad_t, rows_t, q_t) = results["numpy"], results["tensor"]
+    assert value == pytest.approx(value_t, rel=1e-5)
+    torch.testing.assert_close(grad, grad_t)
+    assert torch.equal(rows, rows_t)
+    torch.testing.assert_close(q, q_t)
