@@ -65,7 +65,7 @@ def _linear_stand_in(scores, scores_array, value, gradient):
     Its gradient with respect to ``scores`` is ``gradient``: the terms' value and
     gradient enter autograd in two operations, cheaper at a batch's size than a
     custom ``autograd.Function``. ``scores_array`` is ``scores`` as the kernel saw
-    it, ``gradient`` a tensor, ``value`` and ``gradient`` of the kernel's type.
+    it; ``value`` and ``gradient`` are the kernel's results (numpy or torch).
     """
     offset = value - scores_array @ gradient
     if isinstance(offset, np.generic):
