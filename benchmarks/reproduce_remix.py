@@ -12,7 +12,7 @@ Protocol (the paper's, except where noted):
   down-sampled) at ratios 0.25, 0.1 and 0.05 of the largest class; the
   down-sampling is drawn anew for every repeat;
 - repeated stratified 2-fold cross-validation (the paper: 10 repeats; here
-  ``--repeats``, 3 by default because the CPU is shared);
+  ``--repeats``, 2 by default because the CPU is shared);
 - inputs standardised on the training fold; a 3-hidden-layer MLP (64 units each,
   the paper gives no width) with dropout 0.1, Adam (learning rate 1e-3), batch
   64, cross-entropy;
@@ -34,7 +34,7 @@ Protocol (the paper's, except where noted):
 Every fold's result is appended to a CSV as soon as it is computed; running the
 script again on the same CSV skips the folds already there.
 
-    OMP_NUM_THREADS=1 python benchmarks/reproduce_remix.py --out remix_results.csv
+    IMBNN_DATA=../shared/data OMP_NUM_THREADS=1 python benchmarks/reproduce_remix.py --out remix_results.csv
     OMP_NUM_THREADS=1 python benchmarks/reproduce_remix.py --repeats 1 --datasets segment ozone  # quick
 """
 
