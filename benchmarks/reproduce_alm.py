@@ -32,6 +32,7 @@ paper's table form (mean and standard deviation over seeds) from the CSV.
 
     IMBNN_DATA=../shared/data OMP_NUM_THREADS=1 python benchmarks/reproduce_alm.py --out alm.csv
     python benchmarks/reproduce_alm.py --out alm.csv --table
+    IMBNN_DATA=../shared/data python benchmarks/reproduce_alm.py --diagnose --tasks fashion_shirt_vs_tshirt --ratios 100 --seeds 0 --losses BCE
 """
 
 import argparse
@@ -153,6 +154,31 @@ def run_one(task, ratio, seed, base_loss, alm, args):
     return row
 
 
+def diagnose(task, ratio, seed, base_loss, args):
+    """Does the constraint act? FPR at TPR 0.95 on the training rows, without and with ALM.
+
+    Prints, for one seed, the validation AUC of the kept epoch, the FPR at TPR 0.95
+    on the rows the network trained on (validation rows excluded) and on the test
+    rows: ALM should lower the first if it works as specified; whether the test
+    FPR follows is the question the table answers.
+    """
+    X_train, y_train, X_test, y_test = load_task(task, ratio, seed)
+    for alm in (False, True):
+        clf = make_estimator(base_loss, alm, args, seed, np.bincount(y_train).tolist())
+        clf.fit(X_train, y_train)
+        trained = np.setdiff1d(np.arange(len(y_train)), clf.validation_indices_)
+        train_fpr = fpr_at_tpr(y_train[trained], clf.decision_function(X_train[trained]), tpr=0.95)
+        test_scores = clf.decision_function(X_test)
+        print(
+            f"{base_loss}{' + ALM' if alm else ''}: kept epoch {clf.best_epoch_}, "
+            f"validation AUC {clf.best_validation_auc_:.3f}, "
+            f"FPR@TPR.95 on the training rows {train_fpr:.3f}, "
+            f"test AUC {roc_auc_score(y_test, test_scores):.3f}, "
+            f"test FPR@TPR.95 {fpr_at_tpr(y_test, test_scores, tpr=0.95):.3f}",
+            flush=True,
+        )
+
+
 def done_keys(path):
     if not Path(path).exists():
         return set()
@@ -219,11 +245,19 @@ def main():
     parser.add_argument("--patience", type=int, default=6)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--table", action="store_true", help="only print the table from --out")
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="for the first task, ratio, seed and loss: FPR@TPR.95 on the training rows",
+    )
     args = parser.parse_args()
     if args.table:
         print_table(args.out)
         return
     torch.set_num_threads(args.threads)
+    if args.diagnose:
+        diagnose(args.tasks[0], args.ratios[0], args.seeds[0], args.losses[0], args)
+        return
     print(
         f"torch {torch.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, "
         f"{args.threads} thread(s)"
