@@ -111,7 +111,7 @@ def make_estimator(base_loss, alm, args, seed, class_counts):
         lr=args.lr,
         max_epochs=args.max_epochs,
         patience=args.patience,
-        validation_fraction=0.2,
+        validation_fraction=args.validation_fraction,
         random_state=seed,
     )
     if alm:
@@ -145,7 +145,9 @@ def run_one(task, ratio, seed, base_loss, alm, args):
         "n_train_negative": int((y_train == 0).sum()),
         "epochs": clf.n_epochs_,
         "best_epoch": clf.best_epoch_,
-        "valid_auc": round(clf.best_validation_auc_, 5),
+        "valid_auc": (
+            "" if clf.best_validation_auc_ is None else round(clf.best_validation_auc_, 5)
+        ),
         "test_auc": round(roc_auc_score(y_test, scores), 5),
         "seconds": round(seconds, 1),
     }
@@ -171,7 +173,7 @@ def diagnose(task, ratio, seed, base_loss, args):
         test_scores = clf.decision_function(X_test)
         print(
             f"{base_loss}{' + ALM' if alm else ''}: kept epoch {clf.best_epoch_}, "
-            f"validation AUC {clf.best_validation_auc_:.3f}, "
+            f"validation AUC {clf.best_validation_auc_ or float('nan'):.3f}, "
             f"FPR@TPR.95 on the training rows {train_fpr:.3f}, "
             f"test AUC {roc_auc_score(y_test, test_scores):.3f}, "
             f"test FPR@TPR.95 {fpr_at_tpr(y_test, test_scores, tpr=0.95):.3f}",
@@ -243,6 +245,12 @@ def main():
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--patience", type=int, default=6)
+    parser.add_argument(
+        "--validation-fraction",
+        type=float,
+        default=0.2,
+        help="0: no validation, every fit trains --max-epochs epochs and keeps the last",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--table", action="store_true", help="only print the table from --out")
     parser.add_argument(
