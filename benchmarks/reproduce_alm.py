@@ -151,17 +151,13 @@ def run_one(task, ratio, seed, base_loss, alm, args):
         "epochs": clf.n_epochs_,
         "best_epoch": clf.best_epoch_,
         "valid_auc": (
-            ""
-            if clf.best_validation_auc_ is None
-            else round(clf.best_validation_auc_, 5)
+            "" if clf.best_validation_auc_ is None else round(clf.best_validation_auc_, 5)
         ),
         "test_auc": round(roc_auc_score(y_test, scores), 5),
         "seconds": round(seconds, 1),
     }
     for tpr in TPRS:
-        row[f"fpr_at_tpr_{round(tpr * 100)}"] = round(
-            fpr_at_tpr(y_test, scores, tpr=tpr), 5
-        )
+        row[f"fpr_at_tpr_{round(tpr * 100)}"] = round(fpr_at_tpr(y_test, scores, tpr=tpr), 5)
     return row
 
 
@@ -178,9 +174,7 @@ def diagnose(task, ratio, seed, base_loss, args):
         clf = make_estimator(base_loss, alm, args, seed, np.bincount(y_train).tolist())
         clf.fit(X_train, y_train)
         trained = np.setdiff1d(np.arange(len(y_train)), clf.validation_indices_)
-        train_fpr = fpr_at_tpr(
-            y_train[trained], clf.decision_function(X_train[trained]), tpr=0.95
-        )
+        train_fpr = fpr_at_tpr(y_train[trained], clf.decision_function(X_train[trained]), tpr=0.95)
         test_scores = clf.decision_function(X_test)
         print(
             f"{base_loss}{' + ALM' if alm else ''}: kept epoch {clf.best_epoch_}, "
@@ -197,8 +191,7 @@ def done_keys(path):
         return set()
     frame = pd.read_csv(path)
     return {
-        (r.task, int(r.ratio), int(r.seed), r.base_loss, int(r.alm))
-        for r in frame.itertuples()
+        (r.task, int(r.ratio), int(r.seed), r.base_loss, int(r.alm)) for r in frame.itertuples()
     }
 
 
@@ -210,8 +203,7 @@ SETTING = ["task", "ratio", "base_loss"]
 def markdown(frame):
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     lines += [
-        "| " + " | ".join(str(cell) for cell in row) + " |"
-        for row in frame.itertuples(False)
+        "| " + " | ".join(str(cell) for cell in row) + " |" for row in frame.itertuples(False)
     ]
     return "\n".join(lines)
 
@@ -230,9 +222,7 @@ def select_alm_rows(frame, alternatives):
     candidates = pd.concat([frame[frame.alm == 1], alternatives[alternatives.alm == 1]])
     validation_auc = candidates.groupby(SETTING + ["mu", "delta"]).valid_auc.mean()
     best = validation_auc.groupby(SETTING).idxmax()
-    chosen = (
-        candidates.set_index(SETTING + ["mu", "delta"]).loc[list(best)].reset_index()
-    )
+    chosen = candidates.set_index(SETTING + ["mu", "delta"]).loc[list(best)].reset_index()
     return pd.concat([frame[frame.alm == 0], chosen], ignore_index=True)
 
 
@@ -242,9 +232,7 @@ def paired_differences(frame):
     base = frame[frame.alm == 0].set_index(keys)
     alm = frame[frame.alm == 1].set_index(keys)
     if base.index.has_duplicates or alm.index.has_duplicates:
-        raise ValueError(
-            "one base and one ALM row per setting and seed expected; pass --select"
-        )
+        raise ValueError("one base and one ALM row per setting and seed expected; pass --select")
     both = base.index.intersection(alm.index)
     difference = (alm.loc[both, METRICS] - base.loc[both, METRICS]) * 100
     difference["lower"] = difference.fpr_at_tpr_95 < 0
@@ -258,9 +246,7 @@ def paired_differences(frame):
         row = {"task": task, "ratio": f"1:{ratio}", "base loss": base_loss}
         row["mu"] = f"{group.mu.iloc[0]:g}"
         for metric, name in zip(METRICS, METRIC_NAMES):
-            row[f"d{name}"] = (
-                f"{group[metric].mean():+.1f} ({group[metric].std(ddof=1):.1f})"
-            )
+            row[f"d{name}"] = f"{group[metric].mean():+.1f} ({group[metric].std(ddof=1):.1f})"
         row["FPR@TPR.95 lower / equal"] = (
             f"{group.lower.sum()} / {group.equal.sum()} of {len(group)}"
         )
@@ -285,8 +271,7 @@ def print_table(frame):
                 if rows.empty:
                     continue
                 cells = [
-                    f"{100 * rows[m].mean():.1f} ({100 * rows[m].std(ddof=1):.1f})"
-                    for m in METRICS
+                    f"{100 * rows[m].mean():.1f} ({100 * rows[m].std(ddof=1):.1f})" for m in METRICS
                 ]
                 name = base_loss + (" + ALM" if alm else "")
                 print(f"| {name} | {' | '.join(cells)} |")
@@ -308,9 +293,7 @@ def main():
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--ratios", nargs="+", type=int, default=[100, 200])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument(
-        "--losses", nargs="+", default=list(BASE_LOSSES), choices=list(BASE_LOSSES)
-    )
+    parser.add_argument("--losses", nargs="+", default=list(BASE_LOSSES), choices=list(BASE_LOSSES))
     parser.add_argument("--mu", type=float, default=1e-2)
     parser.add_argument("--delta", type=float, default=1.0)
     parser.add_argument("--lr", type=float, default=2e-3)

@@ -51,9 +51,7 @@ def test_paired_differences_match_a_loop_over_seeds(reproduce_alm):
     for (ratio, base_loss), setting in results.groupby(["ratio", "base_loss"]):
         base = setting[setting.alm == 0].sort_values("seed")
         alm = setting[setting.alm == 1].sort_values("seed")
-        difference = 100 * (
-            alm.fpr_at_tpr_95.to_numpy() - base.fpr_at_tpr_95.to_numpy()
-        )
+        difference = 100 * (alm.fpr_at_tpr_95.to_numpy() - base.fpr_at_tpr_95.to_numpy())
         row = table.loc[(f"1:{ratio}", base_loss)]
         expected = f"{difference.mean():+.1f} ({difference.std(ddof=1):.1f})"
         assert row["dFPR@TPR.95"] == expected

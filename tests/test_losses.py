@@ -181,6 +181,12 @@ def test_cross_entropy_multiclass_matches_torch():
     assert ours.item() == pytest.approx(theirs.item(), rel=1e-9)
 
 
+def test_cross_entropy_refuses_a_class_weight_of_the_wrong_length():
+    logits = torch.zeros(4, 3)
+    with pytest.raises(ValueError, match="class_weight has 2 entries but the scores have 3"):
+        CrossEntropyLoss(class_weight=[1.0, 2.0])(logits, torch.tensor([0, 1, 2, 0]))
+
+
 def test_cross_entropy_stable_at_extreme_logits():
     logits = torch.tensor([100.0, -100.0, 100.0], requires_grad=True)
     loss = CrossEntropyLoss()(logits, torch.tensor([0, 1, 1]))

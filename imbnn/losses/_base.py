@@ -11,8 +11,15 @@ and returns a scalar tensor on the device and in the dtype of ``scores``.
 """
 
 import torch
+import torch.nn.functional as F
 
-__all__ = ["ImbalancedLoss", "weighted_mean", "as_weights"]
+__all__ = [
+    "ImbalancedLoss",
+    "PerExampleLoss",
+    "weighted_mean",
+    "as_weights",
+    "cross_entropy_per_example",
+]
 
 
 class ImbalancedLoss(torch.nn.Module):
@@ -57,3 +64,60 @@ def weighted_mean(per_example_loss, sample_weight):
     total = weight.sum()
     # An all-zero weight batch contributes nothing, instead of 0/0 = NaN.
     return (per_example_loss * weight).sum() / torch.where(total > 0, total, torch.ones_like(total))
+
+
+def _per_class(values, scores, name):
+    """A per-class sequence as a tensor on the device and in the dtype of ``scores``."""
+    tensor = torch.as_tensor(values, dtype=scores.dtype, device=scores.device).flatten()
+    n_classes = 2 if scores.ndim == 1 else scores.shape[1]
+    if tensor.shape[0] != n_classes:
+        raise ValueError(
+            f"{name} has {tensor.shape[0]} entries but the scores have {n_classes} classes."
+        )
+    return tensor
+
+
+def _example_weights(scores, target, sample_weight, class_weight):
+    """``sample_weight * class_weight[target]``, or None when neither is given."""
+    if class_weight is None:
+        return sample_weight
+    per_example = _per_class(class_weight, scores, "class_weight")[target]
+    return per_example if sample_weight is None else per_example * sample_weight
+
+
+def _require_binary(loss, scores):
+    if scores.ndim != 1:
+        raise ValueError(
+            f"{type(loss).__name__} is defined for binary tasks (scores of shape (n,)); got "
+            f"scores of shape {tuple(scores.shape)}. For several classes use its symmetric "
+            "version or another loss."
+        )
+
+
+def cross_entropy_per_example(scores, target):
+    """Logistic loss of each example for ``(n,)`` scores, softmax cross-entropy for ``(n, K)``."""
+    if scores.ndim == 1:
+        return F.binary_cross_entropy_with_logits(scores, target.to(scores.dtype), reduction="none")
+    return F.cross_entropy(scores, target, reduction="none")
+
+
+class PerExampleLoss(ImbalancedLoss):
+    """A loss that is the mean of a per-example term weighted by ``sample_weight * class_weight[y]``.
+
+    Subclasses give :meth:`_per_example`; ``binary_only`` losses refuse
+    multi-class scores with an error that names the loss.
+    """
+
+    binary_only = False
+
+    def _per_example(self, scores, target):
+        raise NotImplementedError
+
+    def forward(self, scores, target, sample_weight=None):
+        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+        if self.binary_only:
+            _require_binary(self, scores)
+        return weighted_mean(
+            self._per_example(scores, target),
+            _example_weights(scores, target, sample_weight, self.class_weight),
+        )

@@ -11,7 +11,7 @@ Binary scores ``(n,)`` are the logit ``z`` of class 1 (the positive, critical cl
 import torch
 import torch.nn.functional as F
 
-from ._base import ImbalancedLoss, as_weights, weighted_mean
+from ._base import PerExampleLoss, _per_class, cross_entropy_per_example
 
 __all__ = [
     "AsymmetricFocalLoss",
@@ -22,17 +22,6 @@ __all__ = [
     "LargeMarginLoss",
     "WeightedBCELoss",
 ]
-
-
-def _per_class(values, scores, name):
-    """A per-class sequence as a tensor on the device and in the dtype of ``scores``."""
-    tensor = torch.as_tensor(values, dtype=scores.dtype, device=scores.device).flatten()
-    n_classes = 2 if scores.ndim == 1 else scores.shape[1]
-    if tensor.shape[0] != n_classes:
-        raise ValueError(
-            f"{name} has {tensor.shape[0]} entries but the scores have {n_classes} classes."
-        )
-    return tensor
 
 
 def _class_counts(class_counts, scores, target):
@@ -46,23 +35,6 @@ def _class_counts(class_counts, scores, target):
         raise ValueError(f"class_counts must be non-negative; got {counts.tolist()}.")
     # An absent class has no example to weigh; 1 keeps its weight or margin finite.
     return counts.clamp_min(1)
-
-
-def _example_weights(scores, target, sample_weight, class_weight):
-    """``sample_weight * class_weight[target]``, or None when neither is given."""
-    if class_weight is None:
-        return sample_weight
-    per_example = _per_class(class_weight, scores, "class_weight")[target]
-    return per_example if sample_weight is None else per_example * sample_weight
-
-
-def _require_binary(loss, scores):
-    if scores.ndim != 1:
-        raise ValueError(
-            f"{type(loss).__name__} is defined for binary tasks (scores of shape (n,)); got "
-            f"scores of shape {tuple(scores.shape)}. For several classes use its symmetric "
-            "version or another loss."
-        )
 
 
 def _binary_margin_log_loss(z, positive, positive_margin, negative_margin, scale=1.0):
@@ -80,7 +52,17 @@ def _margin_cross_entropy(scores, target, margin, scale=1.0):
     return F.cross_entropy(scale * (scores - one_hot * margin), target, reduction="none")
 
 
-class WeightedBCELoss(ImbalancedLoss):
+def _check_non_negative(name, value):
+    if not value >= 0:
+        raise ValueError(f"{name} must be non-negative; got {value!r}.")
+
+
+def _check_positive(name, value):
+    if not value > 0:
+        raise ValueError(f"{name} must be positive; got {value!r}.")
+
+
+class WeightedBCELoss(PerExampleLoss):
     """Weighted binary cross-entropy (W-BCE): positives weigh ``c * R``, negatives 1.
 
     ``R`` is the ratio of negatives to positives in the training data (Sangalli et
@@ -112,29 +94,23 @@ class WeightedBCELoss(ImbalancedLoss):
     1.9062
     """
 
+    binary_only = True
+
     def __init__(self, c=1.0, class_counts=None, class_weight=None):
         super().__init__()
-        if not c > 0:
-            raise ValueError(f"c must be positive; got {c!r}.")
+        _check_positive("c", c)
         self.c = c
         self.class_counts = class_counts
         self.class_weight = class_weight
 
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
-        _require_binary(self, scores)
+    def _per_example(self, scores, target):
         counts = _class_counts(self.class_counts, scores, target)
         positive_weight = self.c * counts[0] / counts[1]
-        per_example = F.binary_cross_entropy_with_logits(
-            scores, target.to(scores.dtype), reduction="none"
-        )
-        per_example = per_example * torch.where(target == 1, positive_weight, 1.0)
-        return weighted_mean(
-            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
-        )
+        per_example = cross_entropy_per_example(scores, target)
+        return per_example * torch.where(target == 1, positive_weight, 1.0)
 
 
-class ClassBalancedBCELoss(ImbalancedLoss):
+class ClassBalancedBCELoss(PerExampleLoss):
     """Class-balanced cross-entropy (CB-BCE) of Cui et al. (CVPR 2019).
 
     Class ``k`` with ``n_k`` training examples weighs ``(1 - beta) / (1 - beta**n_k)``,
@@ -178,8 +154,7 @@ class ClassBalancedBCELoss(ImbalancedLoss):
         self.normalize = normalize
         self.class_weight = class_weight
 
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+    def _per_example(self, scores, target):
         counts = _class_counts(self.class_counts, scores, target)
         # 1 - beta**n as -expm1(n log beta): exact for beta near 1 and large n.
         effective = (
@@ -188,19 +163,12 @@ class ClassBalancedBCELoss(ImbalancedLoss):
         class_weight = (1 - self.beta) / effective * torch.ones_like(counts)
         if self.normalize:
             class_weight = class_weight / class_weight.mean()
-        if scores.ndim == 1:
-            per_example = F.binary_cross_entropy_with_logits(
-                scores, target.to(scores.dtype), reduction="none"
-            )
-        else:
-            per_example = F.cross_entropy(scores, target, reduction="none")
+        per_example = cross_entropy_per_example(scores, target)
         per_example = per_example * class_weight[target]
-        return weighted_mean(
-            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
-        )
+        return per_example
 
 
-class LargeMarginLoss(ImbalancedLoss):
+class LargeMarginLoss(PerExampleLoss):
     """Symmetric large-margin cross-entropy (S-LM).
 
     Binary: ``-log sigmoid(z - m)`` for positives and ``-log(1 - sigmoid(z + m))``
@@ -227,23 +195,17 @@ class LargeMarginLoss(ImbalancedLoss):
 
     def __init__(self, margin=0.5, class_weight=None):
         super().__init__()
-        if not margin >= 0:
-            raise ValueError(f"margin must be non-negative; got {margin!r}.")
+        _check_non_negative("margin", margin)
         self.margin = margin
         self.class_weight = class_weight
 
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+    def _per_example(self, scores, target):
         if scores.ndim == 1:
-            per_example = _binary_margin_log_loss(scores, target == 1, self.margin, self.margin)
-        else:
-            per_example = _margin_cross_entropy(scores, target, self.margin)
-        return weighted_mean(
-            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
-        )
+            return _binary_margin_log_loss(scores, target == 1, self.margin, self.margin)
+        return _margin_cross_entropy(scores, target, self.margin)
 
 
-class AsymmetricLargeMarginLoss(ImbalancedLoss):
+class AsymmetricLargeMarginLoss(LargeMarginLoss):
     """Asymmetric large-margin cross-entropy (A-LM): the margin on positives only.
 
     ``-log sigmoid(z - m)`` for positives, plain ``-log(1 - sigmoid(z))`` for
@@ -263,20 +225,10 @@ class AsymmetricLargeMarginLoss(ImbalancedLoss):
     0.6931
     """
 
-    def __init__(self, margin=0.5, class_weight=None):
-        super().__init__()
-        if not margin >= 0:
-            raise ValueError(f"margin must be non-negative; got {margin!r}.")
-        self.margin = margin
-        self.class_weight = class_weight
+    binary_only = True
 
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
-        _require_binary(self, scores)
-        per_example = _binary_margin_log_loss(scores, target == 1, self.margin, 0.0)
-        return weighted_mean(
-            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
-        )
+    def _per_example(self, scores, target):
+        return _binary_margin_log_loss(scores, target == 1, self.margin, 0.0)
 
 
 def _focal_terms(log_p, log_one_minus_p, gamma):
@@ -288,7 +240,7 @@ def _focal_terms(log_p, log_one_minus_p, gamma):
     return -torch.exp(gamma * log_one_minus_p) * log_p
 
 
-class FocalLoss(ImbalancedLoss):
+class FocalLoss(PerExampleLoss):
     """Symmetric focal loss (S-FL) of Lin et al. (ICCV 2017), without the alpha factor.
 
     ``-(1 - p_y)**gamma * log p_y`` with ``p_y`` the predicted probability of the
@@ -314,13 +266,11 @@ class FocalLoss(ImbalancedLoss):
 
     def __init__(self, gamma=2.0, class_weight=None):
         super().__init__()
-        if not gamma >= 0:
-            raise ValueError(f"gamma must be non-negative; got {gamma!r}.")
+        _check_non_negative("gamma", gamma)
         self.gamma = gamma
         self.class_weight = class_weight
 
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+    def _per_example(self, scores, target):
         if scores.ndim == 1:
             # Log-probability of the true class and of its complement, from the signed logit.
             signed = torch.where(target == 1, scores, -scores)
@@ -333,12 +283,10 @@ class FocalLoss(ImbalancedLoss):
                 1
             ) - scores.logsumexp(1)
             per_example = _focal_terms(log_p, log_rest, self.gamma)
-        return weighted_mean(
-            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
-        )
+        return per_example
 
 
-class AsymmetricFocalLoss(ImbalancedLoss):
+class AsymmetricFocalLoss(FocalLoss):
     """Asymmetric focal loss (A-FL): plain log-loss on positives, focal factor on negatives.
 
     ``-log sigmoid(z)`` for positives and ``-sigmoid(z)**gamma * log(1 - sigmoid(z))``
@@ -360,25 +308,15 @@ class AsymmetricFocalLoss(ImbalancedLoss):
     0.5199
     """
 
-    def __init__(self, gamma=2.0, class_weight=None):
-        super().__init__()
-        if not gamma >= 0:
-            raise ValueError(f"gamma must be non-negative; got {gamma!r}.")
-        self.gamma = gamma
-        self.class_weight = class_weight
+    binary_only = True
 
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
-        _require_binary(self, scores)
+    def _per_example(self, scores, target):
         positive = target == 1
         focal_negative = _focal_terms(F.logsigmoid(-scores), F.logsigmoid(scores), self.gamma)
-        per_example = torch.where(positive, F.softplus(-scores), focal_negative)
-        return weighted_mean(
-            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
-        )
+        return torch.where(positive, F.softplus(-scores), focal_negative)
 
 
-class LDAMLoss(ImbalancedLoss):
+class LDAMLoss(PerExampleLoss):
     """Label-distribution-aware margin loss (LDAM) of Cao et al. (NeurIPS 2019).
 
     Cross-entropy on ``scale * (scores - Delta_y on the true class)`` with a larger
@@ -411,10 +349,8 @@ class LDAMLoss(ImbalancedLoss):
 
     def __init__(self, max_margin=0.5, scale=30.0, class_counts=None, class_weight=None):
         super().__init__()
-        if not max_margin > 0:
-            raise ValueError(f"max_margin must be positive; got {max_margin!r}.")
-        if not scale > 0:
-            raise ValueError(f"scale must be positive; got {scale!r}.")
+        _check_positive("max_margin", max_margin)
+        _check_positive("scale", scale)
         self.max_margin = max_margin
         self.scale = scale
         self.class_counts = class_counts
@@ -426,8 +362,7 @@ class LDAMLoss(ImbalancedLoss):
         inverse_root = counts**-0.25
         return self.max_margin * inverse_root / inverse_root.max()
 
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
+    def _per_example(self, scores, target):
         margin = self.margins(scores, target)
         if scores.ndim == 1:
             per_example = _binary_margin_log_loss(
@@ -435,6 +370,4 @@ class LDAMLoss(ImbalancedLoss):
             )
         else:
             per_example = _margin_cross_entropy(scores, target, margin, self.scale)
-        return weighted_mean(
-            per_example, _example_weights(scores, target, sample_weight, self.class_weight)
-        )
+        return per_example

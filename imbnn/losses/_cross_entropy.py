@@ -1,14 +1,11 @@
 """Cross-entropy with optional class weights: the logistic baselines of the papers."""
 
-import torch
-import torch.nn.functional as F
-
-from ._base import ImbalancedLoss, weighted_mean
+from ._base import PerExampleLoss, cross_entropy_per_example
 
 __all__ = ["CrossEntropyLoss"]
 
 
-class CrossEntropyLoss(ImbalancedLoss):
+class CrossEntropyLoss(PerExampleLoss):
     """Binary or multi-class cross-entropy on logits, with class and sample weights.
 
     For ``(n,)`` scores this is the binary logistic loss
@@ -34,18 +31,5 @@ class CrossEntropyLoss(ImbalancedLoss):
         super().__init__()
         self.class_weight = class_weight
 
-    def forward(self, scores, target, sample_weight=None):
-        scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
-        if scores.ndim == 1:
-            per_example = F.binary_cross_entropy_with_logits(
-                scores, target.to(scores.dtype), reduction="none"
-            )
-        else:
-            per_example = F.cross_entropy(scores, target, reduction="none")
-        weight = sample_weight
-        if self.class_weight is not None:
-            class_weight = torch.as_tensor(
-                self.class_weight, dtype=scores.dtype, device=scores.device
-            )
-            weight = class_weight[target] if weight is None else weight * class_weight[target]
-        return weighted_mean(per_example, weight)
+    def _per_example(self, scores, target):
+        return cross_entropy_per_example(scores, target)
