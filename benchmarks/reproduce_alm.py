@@ -18,7 +18,8 @@ Here, on a shared 2-core CPU (so smaller than the paper, and said so):
   layer, ``module__head="cosine"``, as Cao et al.), Adam (learning rate ``--lr``), batch 64, at most
   ``--max-epochs`` epochs, early stopping after ``--patience`` epochs without a
   better validation AUC, keeping the best-validation-AUC epoch (the paper: SGD,
-  ResNet-10, 100 epochs, patience 30);
+  ResNet-10, 100 epochs, patience 30); ``--scoring`` chooses the epoch by another
+  validation measure, ``--validation-fraction 0`` trains a fixed number of epochs;
 - base losses: BCE, W-BCE (c = 1/3), symmetric focal (gamma = 0.5) and LDAM, each
   alone and with ALM (``--mu``, ``--delta``: one setting for all, where the paper
   tuned them per setting). The defaults ``mu=1e-2, delta=1.0`` were chosen by mean
@@ -87,6 +88,7 @@ FIELDS = [
     "fpr_at_tpr_95",
     "fpr_at_tpr_90",
     "seconds",
+    "scoring",
 ]
 
 
@@ -117,6 +119,7 @@ def make_estimator(base_loss, alm, args, seed, class_counts):
         max_epochs=args.max_epochs,
         patience=args.patience,
         validation_fraction=args.validation_fraction,
+        scoring=args.scoring,
         random_state=seed,
     )
     if alm:
@@ -155,6 +158,7 @@ def run_one(task, ratio, seed, base_loss, alm, args):
         ),
         "test_auc": round(roc_auc_score(y_test, scores), 5),
         "seconds": round(seconds, 1),
+        "scoring": args.scoring if args.validation_fraction > 0 else "",
     }
     for tpr in TPRS:
         row[f"fpr_at_tpr_{round(tpr * 100)}"] = round(fpr_at_tpr(y_test, scores, tpr=tpr), 5)
@@ -305,6 +309,11 @@ def main():
         default=0.2,
         help="0: no validation, every fit trains --max-epochs epochs and keeps the last",
     )
+    parser.add_argument(
+        "--scoring",
+        default="roc_auc",
+        help="the validation measure that chooses the epoch (the paper: roc_auc)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--table",
@@ -343,6 +352,8 @@ def main():
     )
     done = done_keys(args.out)
     write_header = not Path(args.out).exists()
+    if not write_header and list(pd.read_csv(args.out, nrows=0).columns) != FIELDS:
+        raise SystemExit(f"{args.out} has other columns than this script writes; use a new --out.")
     with open(args.out, "a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         if write_header:

@@ -10,7 +10,7 @@ from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
 from sklearn.base import clone
 from sklearn.datasets import make_classification
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import Callback
 
 from imbnn.estimators import AUMClassifier, FeaturelessClassifier, NetClassifier
-from imbnn.metrics import aum_score
+from imbnn.metrics import aum_score, fpr_at_tpr
 from imbnn.networks import LeNet5, LinearNet, MLP
 
 FAST = dict(max_epochs=30, lr=0.01, random_state=0)
@@ -126,6 +126,51 @@ def test_early_stopping_restores_the_best_epoch(imbalanced):
     assert y[rows].mean() == pytest.approx(y.mean(), abs=0.02)
 
 
+@pytest.mark.parametrize(
+    "scoring, direct",
+    [
+        (
+            "average_precision",
+            lambda clf, X, y: average_precision_score(y, clf.decision_function(X)),
+        ),
+        ("neg_log_loss", lambda clf, X, y: -log_loss(y, clf.predict_proba(X))),
+        ("neg_fpr_at_tpr_95", lambda clf, X, y: -fpr_at_tpr(y, clf.decision_function(X), tpr=0.95)),
+    ],
+)
+def test_scoring_chooses_the_epoch(imbalanced, scoring, direct):
+    X, y = imbalanced
+    clf = NetClassifier(max_epochs=60, patience=3, lr=0.05, scoring=scoring, random_state=0)
+    clf.fit(X, y)
+    values = np.array(clf.history_[:, "valid_score"])
+    assert clf.best_epoch_ == int(np.argmax(values)) + 1
+    assert clf.best_validation_score_ == values.max()
+    # The kept weights are the chosen epoch's: the scorer's own function agrees on them.
+    rows = clf.validation_indices_
+    assert direct(clf, X[rows], y[rows]) == pytest.approx(values.max(), abs=1e-6)
+    assert clf.best_validation_auc_ == pytest.approx(
+        roc_auc_score(y[rows], clf.decision_function(X[rows])), abs=1e-6
+    )
+
+
+def test_a_callable_scoring_drives_early_stopping(imbalanced):
+    X, y = imbalanced
+    sequence = iter([0.1, 0.9, 0.2, 0.3, 0.4, 0.5, 0.6])
+
+    def scorer(estimator, X_valid, y_valid):
+        assert set(np.unique(y_valid)) <= set(estimator.classes_)
+        return next(sequence)
+
+    clf = NetClassifier(max_epochs=7, patience=3, scoring=scorer, random_state=0).fit(X, y)
+    assert clf.best_epoch_ == 2 and clf.n_epochs_ == 5
+    assert clf.best_validation_score_ == 0.9
+
+
+def test_unknown_scoring_is_refused(imbalanced):
+    X, y = imbalanced
+    with pytest.raises(ValueError, match="fpr_at_95"):
+        NetClassifier(scoring="fpr_at_95", validation_fraction=0.0).fit(X, y)
+
+
 def test_validation_fraction_zero_trains_all_epochs(imbalanced):
     X, y = imbalanced
     clf = NetClassifier(max_epochs=7, validation_fraction=0.0, random_state=0).fit(X, y)
@@ -138,8 +183,13 @@ def test_sample_weight_equals_duplicated_rows_at_full_batch(imbalanced):
     X, y = X[:200], y[:200]
     counts = np.random.default_rng(0).integers(1, 4, size=len(y))
     params = dict(
-        max_epochs=20, batch_size=-1, validation_fraction=0.0, optimizer=torch.optim.SGD,
-        lr=0.1, random_state=0, hidden_layer_sizes=(8,),
+        max_epochs=20,
+        batch_size=-1,
+        validation_fraction=0.0,
+        optimizer=torch.optim.SGD,
+        lr=0.1,
+        random_state=0,
+        hidden_layer_sizes=(8,),
     )
     weighted = NetClassifier(**params).fit(X, y, sample_weight=counts)
     duplicated = NetClassifier(**params).fit(np.repeat(X, counts, axis=0), np.repeat(y, counts))
@@ -173,8 +223,13 @@ def test_min_per_class_puts_every_class_in_every_batch(imbalanced):
 def test_module_choices_and_prefixed_parameters(imbalanced):
     X, y = imbalanced
     clf = NetClassifier(
-        module=MLP, module__hidden_layer_sizes=(5, 4), module__dropout=0.1,
-        optimizer=torch.optim.SGD, optimizer__momentum=0.9, max_epochs=2, random_state=0,
+        module=MLP,
+        module__hidden_layer_sizes=(5, 4),
+        module__dropout=0.1,
+        optimizer=torch.optim.SGD,
+        optimizer__momentum=0.9,
+        max_epochs=2,
+        random_state=0,
     )
     params = clf.get_params()
     assert params["module__hidden_layer_sizes"] == (5, 4) and params["optimizer__momentum"] == 0.9
@@ -182,7 +237,9 @@ def test_module_choices_and_prefixed_parameters(imbalanced):
     clone_ = clone(clf)
     assert clone_.get_params()["optimizer__momentum"] == 0.5
     clone_.fit(X, y)
-    assert [layer.out_features for layer in clone_.module_.layers if hasattr(layer, "out_features")] == [5, 4, 1]
+    assert [
+        layer.out_features for layer in clone_.module_.layers if hasattr(layer, "out_features")
+    ] == [5, 4, 1]
     assert clone_.optimizer_.param_groups[0]["momentum"] == 0.5
 
     instance = LinearNet(n_features=8, n_outputs=1)
@@ -193,7 +250,9 @@ def test_module_choices_and_prefixed_parameters(imbalanced):
 
     images = np.random.default_rng(0).normal(size=(40, 256)).astype(np.float32)
     labels = np.arange(40) % 3
-    lenet = NetClassifier(module=LeNet5, module__input_shape=(16, 16), max_epochs=1, validation_fraction=0)
+    lenet = NetClassifier(
+        module=LeNet5, module__input_shape=(16, 16), max_epochs=1, validation_fraction=0
+    )
     assert lenet.fit(images, labels).predict_proba(images).shape == (40, 3)
 
 
@@ -213,22 +272,31 @@ def test_pipeline_grid_search_and_cross_validation(imbalanced):
         pipe, {"netclassifier__lr": [1e-3, 1e-2]}, scoring="roc_auc", cv=2, n_jobs=2
     ).fit(X, y)
     assert search.best_params_["netclassifier__lr"] in (1e-3, 1e-2)
-    aucs = cross_val_score(AUMClassifier(max_epochs=10, random_state=0), X, y, cv=3, scoring="roc_auc")
+    aucs = cross_val_score(
+        AUMClassifier(max_epochs=10, random_state=0), X, y, cv=3, scoring="roc_auc"
+    )
     assert aucs.mean() > 0.8
-    neg_aum = cross_val_score(AUMClassifier(max_epochs=10, random_state=0), X, y, cv=3, scoring="neg_aum")
+    neg_aum = cross_val_score(
+        AUMClassifier(max_epochs=10, random_state=0), X, y, cv=3, scoring="neg_aum"
+    )
     assert (neg_aum < 0).all()
 
 
 def test_imbalanced_learn_pipeline_with_smote(imbalanced):
     X, y = imbalanced
-    pipe = make_imblearn_pipeline(SMOTE(random_state=0), NetClassifier(max_epochs=30, random_state=0))
+    pipe = make_imblearn_pipeline(
+        SMOTE(random_state=0), NetClassifier(max_epochs=30, random_state=0)
+    )
     auc = cross_val_score(pipe, X, y, cv=3, scoring="roc_auc").mean()
     assert auc > 0.8
 
 
 def test_pickle_round_trip(imbalanced):
     X, y = imbalanced
-    for clf in (NetClassifier(max_epochs=3, random_state=0), AUMClassifier(max_epochs=3, random_state=0)):
+    for clf in (
+        NetClassifier(max_epochs=3, random_state=0),
+        AUMClassifier(max_epochs=3, random_state=0),
+    ):
         clf.fit(X, y)
         restored = pickle.loads(pickle.dumps(clf))
         np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
@@ -264,7 +332,9 @@ def test_loss_becoming_nan_names_the_epoch(imbalanced):
     X, y = imbalanced
     huge = X * 1e30
     clf = NetClassifier(optimizer=torch.optim.SGD, lr=1e30, max_epochs=5, random_state=0)
-    with pytest.raises(ValueError, match=r"training loss of NetClassifier became (nan|inf) at epoch \d"):
+    with pytest.raises(
+        ValueError, match=r"training loss of NetClassifier became (nan|inf) at epoch \d"
+    ):
         clf.fit(huge, y)
 
 
@@ -283,7 +353,9 @@ def test_class_weight_balanced_shifts_predictions_to_the_minority(imbalanced):
     plain = NetClassifier(**params).fit(X, y)
     weighted = NetClassifier(class_weight="balanced", **params).fit(X, y)
     assert weighted.predict(X).mean() > plain.predict(X).mean()
-    assert weighted.criterion_.class_weight == pytest.approx([600 / (2 * (y == 0).sum()), 600 / (2 * (y == 1).sum())])
+    assert weighted.criterion_.class_weight == pytest.approx(
+        [600 / (2 * (y == 0).sum()), 600 / (2 * (y == 1).sum())]
+    )
 
 
 def test_aum_classifier_trains_from_all_equal_scores(imbalanced):
@@ -293,8 +365,14 @@ def test_aum_classifier_trains_from_all_equal_scores(imbalanced):
     module = LinearNet(n_features=8, n_outputs=1)
     torch.nn.init.zeros_(module.linear.weight)
     torch.nn.init.zeros_(module.linear.bias)
-    clf = AUMClassifier(module=module, max_epochs=1, batch_size=-1, validation_fraction=0,
-                        optimizer=torch.optim.SGD, lr=0.1).fit(X, y)
+    clf = AUMClassifier(
+        module=module,
+        max_epochs=1,
+        batch_size=-1,
+        validation_fraction=0,
+        optimizer=torch.optim.SGD,
+        lr=0.1,
+    ).fit(X, y)
     # With all scores tied, each negative's gradient is 0.5 / n_negatives and each
     # positive's -0.5 / n_positives (methods.md 1.2), so one SGD step moves the weights
     # to lr * 0.5 * (mean positive row - mean negative row); the bias stays 0.
@@ -317,12 +395,32 @@ def test_aum_classifier_scores_probabilities_and_predictions(imbalanced):
     assert proba[rows, 1].mean() == pytest.approx(y[rows].mean(), abs=0.02)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
     # Training lowered the AUM of the (validation) scores below a random ranking's.
-    assert aum_score(y[rows], scores[rows]) < aum_score(y[rows], np.random.default_rng(0).normal(size=len(rows)))
+    assert aum_score(y[rows], scores[rows]) < aum_score(
+        y[rows], np.random.default_rng(0).normal(size=len(rows))
+    )
+
+
+def test_aum_classifier_chooses_the_epoch_by_ranking_scorers_only(imbalanced):
+    X, y = imbalanced
+    clf = AUMClassifier(max_epochs=10, scoring="average_precision", random_state=0).fit(X, y)
+    rows = clf.validation_indices_
+    assert clf.best_validation_score_ == pytest.approx(
+        average_precision_score(y[rows], clf.decision_function(X[rows])), abs=1e-6
+    )
+    # Its probabilities come from a calibration fitted after training.
+    with pytest.raises(ValueError, match="no probability scale before the calibration"):
+        AUMClassifier(max_epochs=3, scoring="neg_log_loss", random_state=0).fit(X, y)
 
 
 def test_aum_classifier_multiclass():
-    X, y = make_classification(n_samples=600, n_features=10, n_informative=6, n_classes=3,
-                               weights=[0.7, 0.2, 0.1], random_state=1)
+    X, y = make_classification(
+        n_samples=600,
+        n_features=10,
+        n_informative=6,
+        n_classes=3,
+        weights=[0.7, 0.2, 0.1],
+        random_state=1,
+    )
     clf = AUMClassifier(max_epochs=30, random_state=0).fit(X, y)
     assert clf.decision_function(X).shape == (600, 3)
     proba = clf.predict_proba(X)
@@ -339,7 +437,9 @@ def test_featureless_classifier():
     weighted = FeaturelessClassifier().fit(X, y, sample_weight=np.r_[[3.0] * 3, [1.0] * 7])
     np.testing.assert_allclose(weighted.class_prior_, [9 / 16, 7 / 16])
     tied = np.array([0, 1] * 5)
-    winners = {FeaturelessClassifier(random_state=seed).fit(X, tied).majority_class_ for seed in range(20)}
+    winners = {
+        FeaturelessClassifier(random_state=seed).fit(X, tied).majority_class_ for seed in range(20)
+    }
     assert winners == {0, 1}  # ties broken at random, not always the first class
 
 

@@ -175,7 +175,7 @@ class ALMClassifier(BaseNetClassifier):
     **kwargs
         The parameters of :class:`~imbnn.estimators.BaseNetClassifier`
         (``hidden_layer_sizes``, ``max_epochs``, ``batch_size``, ``lr``,
-        ``optimizer``, ``validation_fraction``, ``patience``, ``min_per_class``,
+        ``optimizer``, ``validation_fraction``, ``patience``, ``scoring``, ``min_per_class``,
         ``random_state``, ``device``, ``verbose``, ...).
 
     Attributes

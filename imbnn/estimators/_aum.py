@@ -35,7 +35,10 @@ class AUMClassifier(BaseNetClassifier):
         Each training batch holds at least this many examples of every class:
         AUM is zero, with no gradient, on a batch with one class.
     **kwargs
-        The parameters of :class:`~imbnn.estimators.BaseNetClassifier`.
+        The parameters of :class:`~imbnn.estimators.BaseNetClassifier`. Its
+        ``scoring`` must be a ranking measure (``"roc_auc"``,
+        ``"average_precision"``, ``"neg_fpr_at_tpr_95"``, ...): the probabilities
+        exist only after training.
 
     Attributes
     ----------
@@ -87,7 +90,21 @@ class AUMClassifier(BaseNetClassifier):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        scores = self.decision_function(X)
+        return super().predict_proba(X)
+
+    def _fit(self, X, y, sample_weight, continuing):
+        # A calibrator of an earlier fit does not fit the scores of this one.
+        vars(self).pop("calibrator_", None)
+        return super()._fit(X, y, sample_weight, continuing)
+
+    def _probabilities_from_scores(self, scores):
+        if not hasattr(self, "calibrator_"):
+            raise ValueError(
+                "AUMClassifier's scores have no probability scale before the calibration that "
+                "ends fit, so a validation scoring that needs probabilities or predictions "
+                "cannot choose the epoch; use a ranking measure such as 'roc_auc', "
+                "'average_precision' or 'neg_fpr_at_tpr_95'."
+            )
         probabilities = self.calibrator_.predict_proba(scores.reshape(len(scores), -1))
         if probabilities.shape[1] == len(self.classes_):
             return probabilities

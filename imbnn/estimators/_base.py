@@ -9,6 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, validate_parameter_constraints
@@ -75,9 +76,17 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         Further arguments as ``optimizer__<name>`` (e.g. ``optimizer__momentum``).
     validation_fraction : float in [0, 1), default=0.1
         Fraction of the training data held out (stratified, shuffled) to choose the
-        epoch by validation ROC AUC. 0 disables validation and early stopping.
+        epoch by the validation ``scoring``. 0 disables validation and early stopping.
     patience : int, default=10
-        Epochs without a better validation AUC before training stops.
+        Epochs without a better validation score before training stops.
+    scoring : str or callable, default="roc_auc"
+        The validation measure that chooses the epoch (early stopping and the
+        weights kept). ``"roc_auc"``, or any scorer name of
+        :func:`sklearn.metrics.get_scorer` (imbnn's included, e.g.
+        ``"neg_fpr_at_tpr_95"``, ``"average_precision"``, ``"neg_log_loss"``) or a
+        callable ``scorer(estimator, X, y)``; greater is better. It is computed on the
+        outputs of the validation pass, with probabilities the sigmoid or softmax of
+        the network's scores. ``valid_auc`` is recorded either way.
     min_per_class : int or None, default=None
         If set, training batches are stratified and hold at least this many
         examples of every class (see :class:`~imbnn.samplers.StratifiedBatchSampler`).
@@ -105,6 +114,7 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         "optimizer": [type],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [str, callable],
         "min_per_class": [None, Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "device": [str, torch.device],
@@ -139,6 +149,7 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         optimizer=torch.optim.Adam,
         validation_fraction=0.1,
         patience=10,
+        scoring="roc_auc",
         min_per_class=None,
         random_state=None,
         device="cpu",
@@ -157,6 +168,7 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         self.optimizer = optimizer
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.scoring = scoring
         self.min_per_class = min_per_class
         self.random_state = random_state
         self.device = device
@@ -217,11 +229,11 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         if getattr(self, "validation_indices_", None) is not None:
             callbacks += [
                 ("valid_loss", PassthroughScoring(name="valid_loss")),
-                ("valid_auc", ValidationAUC()),
+                ("valid_auc", ValidationAUC(self._validation_scorer())),
                 (
                     "early_stopping",
                     EarlyStopping(
-                        monitor="valid_auc",
+                        monitor=self._monitor,
                         lower_is_better=False,
                         patience=self.patience,
                         threshold=0.0,
@@ -235,6 +247,17 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.append(("print_log", PrintLog()))
         return callbacks
+
+    @property
+    def _monitor(self):
+        """The history key that chooses the epoch."""
+        return "valid_auc" if self.scoring == "roc_auc" else "valid_score"
+
+    def _validation_scorer(self):
+        """The scorer behind ``valid_score``, or None when the epoch is chosen by ``valid_auc``."""
+        if self.scoring == "roc_auc":
+            return None
+        return check_scoring(self, scoring=self.scoring)
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):
@@ -253,7 +276,9 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         if training:
             sampler = self._training_batches(to_numpy(dataset.y))
         else:
-            batch_size = -1 if self.batch_size == -1 else max(self.batch_size, _MIN_PREDICTION_BATCH)
+            batch_size = (
+                -1 if self.batch_size == -1 else max(self.batch_size, _MIN_PREDICTION_BATCH)
+            )
             sampler = sequential_slices(len(dataset), batch_size)
         return BatchIterator(dataset, sampler)
 
@@ -269,13 +294,18 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         # A full batch holds every class already, and as a slice it costs no copy.
         if self.min_per_class and batch_size < len(y):
             return StratifiedBatchSampler(
-                y, batch_size, min_per_class=self.min_per_class, random_state=self.batch_random_state_
+                y,
+                batch_size,
+                min_per_class=self.min_per_class,
+                random_state=self.batch_random_state_,
             )
         return ShuffledBatchSampler(len(y), batch_size, self.batch_random_state_)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The loss of a batch; ``y_true`` is the batch's info dict (``y``, ``sample_weight``, ``index``)."""
-        return self.criterion_(self._scores(y_pred), y_true["y"], sample_weight=y_true["sample_weight"])
+        return self.criterion_(
+            self._scores(y_pred), y_true["y"], sample_weight=y_true["sample_weight"]
+        )
 
     # ------------------------------------------------------------------ scikit-learn API
 
@@ -294,6 +324,8 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
             {name: getattr(self, name) for name in self._parameter_constraints},
             caller_name=type(self).__name__,
         )
+        # An unknown scorer name is refused before training, with or without validation.
+        self._validation_scorer()
 
     def fit(self, X, y, sample_weight=None):
         """Train the network (from new initial weights unless ``warm_start``).
@@ -380,12 +412,14 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         history = self.history_
         self.n_epochs_ = len(history)
         if self.validation_indices_ is not None:
-            aucs = np.asarray(history[:, "valid_auc"], dtype=float)
-            best = int(np.nanargmax(aucs)) if np.isfinite(aucs).any() else len(aucs) - 1
+            values = np.asarray(history[:, self._monitor], dtype=float)
+            best = int(np.nanargmax(values)) if np.isfinite(values).any() else len(values) - 1
             self.best_epoch_ = int(history[best, "epoch"])
-            self.best_validation_auc_ = float(aucs[best])
+            self.best_validation_score_ = float(values[best])
+            self.best_validation_auc_ = float(history[best, "valid_auc"])
         else:
             self.best_epoch_ = self.n_epochs_
+            self.best_validation_score_ = None
             self.best_validation_auc_ = None
         self._after_fit(X, y_encoded, sample_weight)
         return self
@@ -400,7 +434,11 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         n_samples = len(y_encoded)
         n_classes = int(y_encoded.max()) + 1
         n_valid = int(np.ceil(self.validation_fraction * n_samples))
-        if np.bincount(y_encoded).min() < 2 or n_valid < n_classes or n_samples - n_valid < n_classes:
+        if (
+            np.bincount(y_encoded).min() < 2
+            or n_valid < n_classes
+            or n_samples - n_valid < n_classes
+        ):
             warnings.warn(
                 f"{type(self).__name__}: too few examples per class for a stratified validation "
                 f"split of {self.validation_fraction}; training without validation and early "

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import roc_auc_score
 from skorch.callbacks import Callback
 
@@ -29,12 +30,40 @@ def roc_auc_of_scores(y_encoded, scores):
     return roc_auc_score(y_encoded, probabilities, multi_class="ovr", labels=labels)
 
 
+class _ValidationOutputs(ClassifierMixin, BaseEstimator):
+    """The network as a scikit-learn scorer sees it during training: the validation outputs.
+
+    A scorer calls ``decision_function``, ``predict_proba`` or ``predict`` on the
+    validation rows; this answers with the outputs of the validation pass that
+    skorch has already computed, whatever ``X`` it is given.
+    """
+
+    def __init__(self, net, scores):
+        self.net = net
+        self.scores = scores
+        self.classes_ = net.classes_
+
+    def decision_function(self, X):
+        return self.scores
+
+    def predict_proba(self, X):
+        return self.net._probabilities_from_scores(self.scores)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
 class ValidationAUC(Callback):
     """Records ``valid_auc`` each epoch from the validation pass's own predictions.
 
     It reuses the outputs skorch computes for ``valid_loss`` instead of a second
-    forward pass over the validation data.
+    forward pass over the validation data. With a ``scorer`` (a scikit-learn
+    scorer: ``scorer(estimator, X, y)``, greater is better) it also records that
+    scorer's value as ``valid_score``.
     """
+
+    def __init__(self, scorer=None):
+        self.scorer = scorer
 
     def on_epoch_begin(self, net, **kwargs):
         self.outputs_ = []
@@ -47,7 +76,14 @@ class ValidationAUC(Callback):
         if dataset_valid is None or not self.outputs_:
             return
         scores = torch.cat(self.outputs_).float().cpu()
-        net.history.record("valid_auc", roc_auc_of_scores(dataset_valid.y.cpu().numpy(), scores))
+        y_encoded = dataset_valid.y.cpu().numpy()
+        net.history.record("valid_auc", roc_auc_of_scores(y_encoded, scores))
+        if self.scorer is not None:
+            scores = net._scores(scores).double().numpy()
+            outputs = _ValidationOutputs(net, scores)
+            rows = np.empty((len(y_encoded), 0))
+            value = self.scorer(outputs, rows, net.classes_[y_encoded])
+            net.history.record("valid_score", float(value))
         self.outputs_ = []
 
 

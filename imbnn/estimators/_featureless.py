@@ -75,7 +75,9 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("FeaturelessClassifier: the sample weights sum to zero.")
         self.class_prior_ = totals / totals.sum()
         most_frequent = np.flatnonzero(self.class_prior_ == self.class_prior_.max())
-        self.majority_class_ = self.classes_[check_random_state(self.random_state).choice(most_frequent)]
+        self.majority_class_ = self.classes_[
+            check_random_state(self.random_state).choice(most_frequent)
+        ]
         return self
 
     def predict_proba(self, X):

@@ -33,7 +33,7 @@ class NetClassifier(BaseNetClassifier):
     **kwargs
         The parameters of :class:`~imbnn.estimators.BaseNetClassifier`
         (``hidden_layer_sizes``, ``max_epochs``, ``batch_size``, ``lr``,
-        ``optimizer``, ``validation_fraction``, ``patience``, ``min_per_class``,
+        ``optimizer``, ``validation_fraction``, ``patience``, ``scoring``, ``min_per_class``,
         ``random_state``, ``device``, ``verbose``, ...).
 
     Attributes
@@ -45,9 +45,14 @@ class NetClassifier(BaseNetClassifier):
     module_ : torch.nn.Module
         The trained network (best validation epoch).
     history_ : skorch.History
-        Per epoch: ``train_loss``, and with validation ``valid_loss`` and ``valid_auc``.
+        Per epoch: ``train_loss``, and with validation ``valid_loss``, ``valid_auc``
+        and, when ``scoring`` is not ``"roc_auc"``, ``valid_score``.
     best_epoch_ : int
         Epoch whose weights were kept (the last one without validation).
+    best_validation_score_ : float or None
+        The validation ``scoring`` of that epoch (None without validation).
+    best_validation_auc_ : float or None
+        The validation ROC AUC of that epoch (None without validation).
     n_epochs_ : int
         Epochs trained.
     validation_indices_ : ndarray or None
@@ -81,7 +86,9 @@ class NetClassifier(BaseNetClassifier):
         if self.class_weight is None:
             return None
         y = np.repeat(self.classes_, self.class_counts_)
-        return compute_class_weight(self.class_weight, classes=self.classes_, y=y).astype(np.float32)
+        return compute_class_weight(self.class_weight, classes=self.classes_, y=y).astype(
+            np.float32
+        )
 
     def _build_loss(self):
         params = self.get_params_for("loss")

@@ -31,7 +31,9 @@ class _SoftLabelCrossEntropy(ImbalancedLoss):
             positive = target[:, 1] if soft else target.to(scores.dtype)
             per_example = F.binary_cross_entropy_with_logits(scores, positive, reduction="none")
         else:
-            per_example = F.cross_entropy(scores, target if soft else target.long(), reduction="none")
+            per_example = F.cross_entropy(
+                scores, target if soft else target.long(), reduction="none"
+            )
         return weighted_mean(per_example, sample_weight)
 
 
@@ -46,7 +48,9 @@ def _balanced_resample(rows, y_rows, random_state):
     slot_class = present[(random_state.randint(len(present)) + np.arange(len(rows))) % len(present)]
     # Position of each class's first row once the batch is sorted by class.
     starts = np.cumsum(counts) - counts
-    picks = starts[slot_class] + (random_state.random_sample(len(rows)) * counts[slot_class]).astype(np.intp)
+    picks = starts[slot_class] + (
+        random_state.random_sample(len(rows)) * counts[slot_class]
+    ).astype(np.intp)
     return rows[np.argsort(y_rows, kind="stable")[picks]]
 
 
@@ -150,7 +154,7 @@ class ReMixClassifier(BaseNetClassifier):
     **kwargs
         The parameters of :class:`~imbnn.estimators.BaseNetClassifier`
         (``hidden_layer_sizes``, ``max_epochs``, ``batch_size``, ``lr``,
-        ``optimizer``, ``validation_fraction``, ``patience``, ``min_per_class``,
+        ``optimizer``, ``validation_fraction``, ``patience``, ``scoring``, ``min_per_class``,
         ``random_state``, ``device``, ``verbose``, ...).
 
     Attributes
