@@ -93,7 +93,7 @@ def _as_tensor(array):
 class _PenaltySchedule(Callback):
     """Records the epoch's penalty ``alm_mu`` and updates it from the epoch's validation AUC.
 
-    Placed after imbnn's ``ValidationAUC`` callback, whose ``valid_auc`` it reads.
+    Placed after imbnn's ``ValidationScores`` callback, whose ``valid_auc`` it reads.
     """
 
     def on_epoch_end(self, net, **kwargs):

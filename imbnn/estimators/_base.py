@@ -21,7 +21,7 @@ from skorch.utils import noop
 
 from ..networks import MLP
 from ..samplers import StratifiedBatchSampler
-from ._callbacks import StopOnNonFiniteLoss, ValidationAUC
+from ._callbacks import StopOnNonFiniteLoss, ValidationScores
 from ._data import BatchIterator, ShuffledBatchSampler, TensorData, sequential_slices, to_numpy
 
 __all__ = ["BaseNetClassifier"]
@@ -229,7 +229,7 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         if getattr(self, "validation_indices_", None) is not None:
             callbacks += [
                 ("valid_loss", PassthroughScoring(name="valid_loss")),
-                ("valid_auc", ValidationAUC(self._validation_scorer())),
+                ("valid_auc", ValidationScores(self._validation_scorer())),
                 (
                     "early_stopping",
                     EarlyStopping(

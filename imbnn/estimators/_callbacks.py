@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import roc_auc_score
 from skorch.callbacks import Callback
 
-__all__ = ["ValidationAUC", "StopOnNonFiniteLoss", "roc_auc_of_scores"]
+__all__ = ["ValidationScores", "StopOnNonFiniteLoss", "roc_auc_of_scores"]
 
 
 def roc_auc_of_scores(y_encoded, scores):
@@ -53,8 +53,8 @@ class _ValidationOutputs(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
-class ValidationAUC(Callback):
-    """Records ``valid_auc`` each epoch from the validation pass's own predictions.
+class ValidationScores(Callback):
+    """Records ``valid_auc`` (and ``valid_score``) each epoch from the validation pass's outputs.
 
     It reuses the outputs skorch computes for ``valid_loss`` instead of a second
     forward pass over the validation data. With a ``scorer`` (a scikit-learn
