@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from scipy.stats import binomtest
 from sklearn.metrics import roc_auc_score
 
 from imbnn.datasets import load_fashion_mnist, load_mnist, make_imbalanced
@@ -230,8 +231,8 @@ def select_alm_rows(frame, alternatives):
     return pd.concat([frame[frame.alm == 0], chosen], ignore_index=True)
 
 
-def paired_differences(frame):
-    """ALM minus its base loss, paired by seed (same data, same initial weights), per setting."""
+def seed_differences(frame):
+    """ALM minus its base loss per setting and seed (same data, same initial weights), in points."""
     keys = SETTING + ["seed"]
     base = frame[frame.alm == 0].set_index(keys)
     alm = frame[frame.alm == 1].set_index(keys)
@@ -245,6 +246,19 @@ def paired_differences(frame):
     difference["base_epoch"] = base.loc[both, "best_epoch"]
     difference["alm_epoch"] = alm.loc[both, "best_epoch"]
     difference["mu"] = alm.loc[both, "mu"]
+    return difference
+
+
+def sign_test(difference):
+    """Paired fits in which ALM lowered / raised FPR@TPR.95, and the two-sided sign test's p."""
+    lower = int(difference.lower.sum())
+    higher = int((difference.fpr_at_tpr_95 > 0).sum())
+    return lower, higher, binomtest(lower, lower + higher, 0.5).pvalue if lower + higher else 1.0
+
+
+def paired_differences(frame):
+    """Per setting: mean (std) of the paired differences, seeds lower / equal, kept epochs."""
+    difference = seed_differences(frame)
     rows = []
     for (task, ratio, base_loss), group in difference.groupby(SETTING):
         row = {"task": task, "ratio": f"1:{ratio}", "base loss": base_loss}
@@ -289,6 +303,15 @@ def print_table(frame):
         f"\nALM lowers mean FPR@TPR.95 in {int(lower_fpr.sum())} of {len(means)} settings, "
         f"with mean AUC within 0.005 or higher in {int((lower_fpr & auc_kept).sum())} of them."
     )
+    # Pooled over seeds and settings: is ALM's FPR@TPR.95 lower more often than chance?
+    difference = seed_differences(frame)
+    groups = [(task, rows) for task, rows in difference.groupby("task")] + [("all", difference)]
+    for name, rows in groups:
+        lower, higher, p_value = sign_test(rows)
+        print(
+            f"{name}: ALM's FPR@TPR.95 lower in {lower}, higher in {higher} of {len(rows)} "
+            f"paired fits (two-sided sign test p = {p_value:.2g})"
+        )
 
 
 def main():

@@ -1,6 +1,7 @@
 """The summaries of benchmarks/reproduce_alm.py, whose figures docs/benchmarks.md quotes."""
 
 import importlib.util
+import math
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +82,16 @@ def test_pairing_refuses_two_alm_settings_without_select(reproduce_alm):
     results, other = _results(0), _results(1, mu=0.1)
     with pytest.raises(ValueError, match="--select"):
         reproduce_alm.paired_differences(pd.concat([results, other[other.alm == 1]]))
+
+
+def test_sign_test_counts_the_paired_fits(reproduce_alm):
+    results = _results(2)
+    lower, higher, p_value = reproduce_alm.sign_test(reproduce_alm.seed_differences(results))
+    base = results[results.alm == 0].sort_values(["ratio", "base_loss", "seed"])
+    alm = results[results.alm == 1].sort_values(["ratio", "base_loss", "seed"])
+    difference = alm.fpr_at_tpr_95.to_numpy() - base.fpr_at_tpr_95.to_numpy()
+    assert (lower, higher) == ((difference < 0).sum(), (difference > 0).sum())
+    # Exact two-sided binomial p for 1/2, summed by hand.
+    n, k = lower + higher, min(lower, higher)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    assert p_value == pytest.approx(min(1.0, 2 * tail))
