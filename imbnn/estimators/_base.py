@@ -85,8 +85,9 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         :func:`sklearn.metrics.get_scorer` (imbnn's included, e.g.
         ``"neg_fpr_at_tpr_95"``, ``"average_precision"``, ``"neg_log_loss"``) or a
         callable ``scorer(estimator, X, y)``; greater is better. It is computed on the
-        outputs of the validation pass, with probabilities the sigmoid or softmax of
-        the network's scores. ``valid_auc`` is recorded either way.
+        outputs of the validation pass: the scorer gets a stand-in estimator whose
+        ``decision_function``, ``predict_proba`` (sigmoid or softmax of the scores)
+        and ``predict`` return them. ``valid_auc`` is recorded either way.
     min_per_class : int or None, default=None
         If set, training batches are stratified and hold at least this many
         examples of every class (see :class:`~imbnn.samplers.StratifiedBatchSampler`).
