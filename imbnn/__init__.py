@@ -2,29 +2,43 @@
 
 __version__ = "0.1.0.dev0"
 
-from . import losses, metrics, networks, samplers  # noqa: E402  (metrics registers scorers)
-from .estimators import (  # noqa: E402
+# imbnn.metrics registers imbnn's scorers by name with scikit-learn when imported.
+from . import (
+    benchmark,
+    datasets,
+    estimators,
+    losses,
+    metrics,
+    model_selection,
+    networks,
+    samplers,
+    thresholds,
+)
+from .estimators import (
+    ALMClassifier,
     AUMClassifier,
     FeaturelessClassifier,
     NetClassifier,
+    ReMixClassifier,
 )
+from .thresholds import TunedThresholdClassifier
 
+# imbnn.plotting is not imported here: it needs the optional matplotlib ("imbnn[plot]").
 __all__ = [
+    "ALMClassifier",
     "AUMClassifier",
     "FeaturelessClassifier",
     "NetClassifier",
+    "ReMixClassifier",
+    "TunedThresholdClassifier",
+    "benchmark",
+    "datasets",
+    "estimators",
     "losses",
     "metrics",
+    "model_selection",
     "networks",
     "samplers",
+    "thresholds",
     "__version__",
 ]
-
-from . import benchmark, datasets, model_selection  # noqa: E402
-
-__all__ += ["benchmark", "datasets", "model_selection"]
-
-from . import thresholds  # noqa: E402
-from .thresholds import TunedThresholdClassifier  # noqa: E402
-
-__all__ += ["thresholds", "TunedThresholdClassifier"]

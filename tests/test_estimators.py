@@ -452,3 +452,14 @@ def test_fit_on_cuda(imbalanced):
     np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-3)
     aum = AUMClassifier(max_epochs=3, random_state=0, device="cuda").fit(X, y)
     assert roc_auc_score(y, aum.decision_function(X)) > 0.7
+
+
+def test_every_public_estimator_imports_from_the_package():
+    import imbnn
+    from imbnn import estimators
+
+    # BaseNetClassifier is the base to subclass, not an estimator to fit.
+    public = set(estimators.__all__) - {"BaseNetClassifier"}
+    assert public <= set(imbnn.__all__)
+    for name in public | {"TunedThresholdClassifier"}:
+        assert getattr(imbnn, name).__name__ == name
