@@ -1,0 +1,111 @@
+"""Monotone probability calibration of ranking scores (AUM has no probability scale).
+
+AUM is unchanged when a constant is added to every score and scales with them, so
+a network trained on it needs a map from scores to probabilities. Platt's logistic
+map (Platt, 1999) fitted freely can get a negative slope on a handful of validation
+positives, and then ``predict_proba`` ranks backwards. Here the slope is kept
+strictly positive (optimised as ``exp(theta)``), so probabilities always rank as the
+scores do, and Platt's smoothed targets keep the map finite on separable scores.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit
+
+__all__ = ["MonotoneCalibrator"]
+
+# Bounds of log(slope) in standardised units: slopes from 2e-9 to 5e8 per standard
+# deviation of the scores; beyond them probabilities are constant or a step anyway.
+_LOG_SLOPE_BOUNDS = (-20.0, 20.0)
+
+
+def _platt_fit(z, is_positive, weight):
+    """(log slope, intercept) of a positive-slope logistic map of standardised scores ``z``."""
+    n_pos, n_neg = weight[is_positive].sum(), weight[~is_positive].sum()
+    # Platt's targets: (N+ + 1) / (N+ + 2) and 1 / (N- + 2), with weighted counts.
+    target = np.where(is_positive, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    total = weight.sum()
+
+    def loss_and_gradient(params):
+        log_slope, intercept = params
+        slope = np.exp(log_slope)
+        logit = slope * z + intercept
+        loss = -(weight * (target * log_expit(logit) + (1 - target) * log_expit(-logit))).sum()
+        residual = weight * (expit(logit) - target)
+        gradient = np.array([(residual * z).sum() * slope, residual.sum()])
+        return loss / total, gradient / total
+
+    prior = np.log((n_pos + 1) / (n_neg + 1))
+    result = minimize(
+        loss_and_gradient, x0=[0.0, prior], jac=True, method="L-BFGS-B",
+        bounds=[_LOG_SLOPE_BOUNDS, (None, None)],
+    )
+    if not np.all(np.isfinite(result.x)):
+        raise ValueError(
+            f"Calibration failed: the logistic map of the scores did not converge ({result.message})."
+        )
+    return result.x
+
+
+class MonotoneCalibrator:
+    """Per-class logistic maps with positive slopes, from scores to probabilities.
+
+    Binary scores ``(n,)`` get one map ``p = sigmoid(a s + b)`` with ``a > 0``.
+    Multi-class scores ``(n, K)`` get one one-vs-rest map per column, normalised to
+    sum to 1 over classes; the calibrated logit of class ``k`` is ``a_k s_k + b_k``.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes of the task (2 for binary scores).
+    """
+
+    def __init__(self, n_classes):
+        self.n_classes = n_classes
+
+    def fit(self, scores, y_encoded, sample_weight=None):
+        """Fit the maps on held-out ``scores`` of rows of encoded class ``y_encoded``.
+
+        Raises a ``ValueError`` naming the class when a class has no (weighted) row:
+        callers fall back to other rows before that.
+        """
+        scores = np.asarray(scores, dtype=np.float64)
+        y_encoded = np.asarray(y_encoded)
+        weight = np.ones(len(y_encoded)) if sample_weight is None else np.asarray(sample_weight, float)
+        columns = scores.reshape(len(scores), -1)
+        binary = columns.shape[1] == 1
+        self.center_ = columns.mean(axis=0)
+        scale = columns.std(axis=0)
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        standardised = (columns - self.center_) / self.scale_
+        self.log_slope_ = np.empty(columns.shape[1])
+        self.intercept_ = np.empty(columns.shape[1])
+        for column in range(columns.shape[1]):
+            label = 1 if binary else column
+            is_positive = y_encoded == label
+            for side, name in ((is_positive, "this class"), (~is_positive, "the other classes")):
+                if weight[side].sum() <= 0:
+                    raise ValueError(
+                        f"Calibration failed: encoded class {label} has no row of {name} with "
+                        "positive sample weight among the calibration rows."
+                    )
+            self.log_slope_[column], self.intercept_[column] = _platt_fit(
+                standardised[:, column], is_positive, weight
+            )
+        return self
+
+    def decision_function(self, scores):
+        """Calibrated logits: ``(n,)`` for binary scores, ``(n, K)`` otherwise."""
+        scores = np.asarray(scores, dtype=np.float64)
+        columns = scores.reshape(len(scores), -1)
+        logits = np.exp(self.log_slope_) * (columns - self.center_) / self.scale_ + self.intercept_
+        return logits[:, 0] if scores.ndim == 1 else logits
+
+    def predict_proba(self, scores):
+        """Probabilities of shape ``(n, n_classes)``."""
+        logits = self.decision_function(scores)
+        if logits.ndim == 1:
+            positive = expit(logits)
+            return np.column_stack([1 - positive, positive])
+        probabilities = expit(logits)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
