@@ -1,0 +1,156 @@
+"""The study behind the proposed defaults: network configurations on the panel's development half.
+
+Each named configuration (:data:`STUDIES`) gives the five network estimators of
+``benchmarks/panel.py`` explicit parameters; it runs on the panel's sets with the
+panel's folds and row cap, and its cells are cached in ``<output>/<configuration>``.
+The summary compares every (configuration, estimator) with today's defaults and
+with LogisticRegression(class_weight="balanced") from a panel run of the same sets
+(``--reference``, the ``panel.csv`` of ``panel.py --defaults today``).
+
+    IMBNN_DATA=/work/shared/data OMP_NUM_THREADS=1 taskset -c 1 python benchmarks/panel_study.py \\
+        --configs lr2 steps vf2 --datasets development --folds 5 --max-rows 10000 \\
+        --output /work/panel_runs/study --reference /work/panel_runs/today_f5/panel.csv
+"""
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_PANEL = Path(__file__).resolve().with_name("panel.py")
+_spec = importlib.util.spec_from_file_location("panel", _PANEL)
+panel = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(panel)
+
+
+def _all(common, **per_estimator):
+    """The same configuration for every network, with per-estimator additions."""
+    configs = {name: dict(common) for name in panel.NETWORKS}
+    for name, extra in per_estimator.items():
+        configs[name].update(extra)
+    return configs
+
+
+_WB = {"alm": {"base_loss": "weighted_bce"}}
+_STEPS = dict(lr=1e-2, patience_steps=200)
+
+#: Configurations of the study, by name (see panel.network_params for the mechanisms).
+STUDIES = {
+    # learning rate
+    "lr3e-3": _all(dict(lr=3e-3), **_WB),
+    "lr2": _all(dict(lr=1e-2), **_WB),
+    "lr3e-2": _all(dict(lr=3e-2), **_WB),
+    "lr2_bce": _all(dict(lr=1e-2)),  # ALM's base loss left at bce
+    # patience in optimiser steps
+    "steps": _all(_STEPS, **_WB),
+    "steps500": _all(dict(lr=1e-2, patience_steps=500), **_WB),
+    # how the epoch is chosen: a larger validation split, another scoring
+    "vf2": _all(dict(_STEPS, validation_fraction=0.2), **_WB),
+    "vf3": _all(dict(_STEPS, validation_fraction=0.3), **_WB),
+    "vf2_ap": _all(dict(_STEPS, validation_fraction=0.2, scoring="average_precision"), **_WB),
+    # schedules
+    "vf2_cos": _all(dict(_STEPS, validation_fraction=0.2, schedule="cosine"), **_WB),
+    "vf2_plateau": _all(dict(_STEPS, validation_fraction=0.2, schedule="plateau"), **_WB),
+    # batch size
+    "vf2_b64": _all(dict(_STEPS, validation_fraction=0.2, batch_size=64), **_WB),
+    "vf2_b1024": _all(dict(_STEPS, validation_fraction=0.2, batch_size=1024), **_WB),
+    # network
+    "vf2_w256x2": _all(
+        dict(_STEPS, validation_fraction=0.2, hidden_layer_sizes=(256, 256)), **_WB
+    ),
+    "vf2_drop": _all(dict(_STEPS, validation_fraction=0.2, module__dropout=0.2), **_WB),
+    "vf2_w256x2_drop": _all(
+        dict(_STEPS, validation_fraction=0.2, hidden_layer_sizes=(256, 256), module__dropout=0.2),
+        **_WB,
+    ),
+    "vf2_wd": _all(dict(_STEPS, validation_fraction=0.2, optimizer__weight_decay=1e-4), **_WB),
+    # AUM-specific
+    "vf2_aum_count": _all(
+        dict(_STEPS, validation_fraction=0.2), aum={"variant": "count"}, **_WB
+    ),
+    "vf2_aum_mpc4": _all(
+        dict(_STEPS, validation_fraction=0.2), aum={"min_per_class": 4}, **_WB
+    ),
+    # ALM-specific
+    "vf2_alm_mu": _all(
+        dict(_STEPS, validation_fraction=0.2),
+        alm={"base_loss": "weighted_bce", "mu": 1e-2, "delta": 1.0},
+    ),
+}
+
+
+def compare(study, reference):
+    """Per (configuration, estimator): the panel summary plus sets worse/better than today.
+
+    ``reference`` has the panel's rows at today's defaults (networks and LR balanced)
+    on the same sets and folds.
+    """
+    today = reference.groupby(["dataset", "estimator"])["test_roc_auc"].mean().unstack()
+    rows = []
+    for config, scores in study.groupby("config", sort=False):
+        sets = scores["dataset"].unique()
+        base = reference[reference["dataset"].isin(sets)]
+        both = pd.concat([scores.drop(columns="config"), base[base["estimator"] == panel.REFERENCE]])
+        table = panel.summarize_panel(both).set_index("estimator")
+        auc = scores.groupby(["dataset", "estimator"])["test_roc_auc"].mean().unstack()
+        for estimator in auc.columns:
+            diff = auc[estimator] - today.loc[auc.index, estimator]
+            rows.append(
+                {
+                    "config": config,
+                    "estimator": estimator,
+                    "roc_auc": table.loc[estimator, "roc_auc"],
+                    "today": today.loc[auc.index, estimator].mean(),
+                    "lr_balanced": table.loc[panel.REFERENCE, "roc_auc"],
+                    "average_precision": table.loc[estimator, "average_precision"],
+                    "wins": table.loc[estimator, "wins"],
+                    "worse_than_today": int((diff < 0).sum()),
+                    "better_than_today": int((diff > 0).sum()),
+                    "fit_time": table.loc[estimator, "fit_time"],
+                    "n_sets": len(auc),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--configs", nargs="+", default=list(STUDIES), help=", ".join(STUDIES))
+    parser.add_argument("--estimators", nargs="+", default=list(panel.NETWORKS))
+    parser.add_argument("--datasets", nargs="+", default=["development"])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--max-rows", type=int, default=10000)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--reference", required=True, help="panel.csv of today's defaults")
+    parser.add_argument("--summary-only", action="store_true", help="only read the cached cells")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.configs if name not in STUDIES]
+    if unknown:
+        parser.error(f"unknown configuration(s) {unknown}; available: {', '.join(STUDIES)}")
+    datasets = args.datasets[0] if len(args.datasets) == 1 and args.datasets[0] in (
+        "development", "confirmation", "all") else args.datasets
+    tables = []
+    for config in args.configs:
+        folder = Path(args.output) / config
+        if args.summary_only:
+            if not (folder / "panel.csv").is_file():
+                continue
+            scores = pd.read_csv(folder / "panel.csv")
+        else:
+            scores = panel.run_panel(
+                datasets, args.estimators, configs=STUDIES[config], folds=args.folds,
+                max_rows=args.max_rows, output=folder,
+                log=lambda line, c=config: print(f"{c} {line}", file=sys.stderr, flush=True),
+            )
+        tables.append(scores.assign(config=config))
+    table = compare(pd.concat(tables, ignore_index=True), pd.read_csv(args.reference))
+    with pd.option_context("display.width", 200, "display.max_rows", 500):
+        print(table.round(3).to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

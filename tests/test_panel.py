@@ -1,0 +1,104 @@
+"""benchmarks/panel.py: its halves, its step-based patience, its AP and a tiny run."""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+from sklearn.model_selection import StratifiedKFold
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "panel.py"
+
+
+@pytest.fixture(scope="module")
+def panel():
+    spec = importlib.util.spec_from_file_location("panel", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_halves_alternate_by_size(panel):
+    sizes = {"d": 400, "a": 100, "c": 300, "b": 300, "e": 50}
+    development, confirmation = panel.halves(sizes)
+    # by size, ties by name: e(50) a(100) b(300) c(300) d(400)
+    assert development == ["e", "b", "d"]
+    assert confirmation == ["a", "c"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_average_precision_from_roc_equals_sklearn_without_ties(panel, seed):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(400) < 0.1).astype(int)
+    # Informative but imperfect continuous scores: long vertical runs of positives.
+    scores = rng.normal(size=400) + 1.5 * y
+    fpr, tpr, _ = roc_curve(y, scores)  # drops the points inside straight runs
+    assert len(fpr) < len(np.unique(scores)) + 1
+    value = panel.average_precision_from_roc(fpr, tpr, int(y.sum()), int((1 - y).sum()))
+    assert value == pytest.approx(average_precision_score(y, scores), abs=1e-12)
+
+
+def test_patience_in_steps(panel):
+    # 1,000 training rows, validation 0.2 -> 800 subtrain rows, batch 256 -> 4 batches per epoch.
+    params = panel.network_params(
+        dict(lr=1e-2, patience_steps=200, validation_fraction=0.2), n_train=1000, n_positive=50
+    )
+    assert params["patience"] == math.ceil(200 / 4) == 50
+    assert params["max_epochs"] == 100
+    # Full batch: one step per epoch, so patience 200 epochs and max_epochs raised to 400.
+    params = panel.network_params(
+        dict(patience_steps=200, batch_size=-1), n_train=1000, n_positive=50
+    )
+    assert (params["patience"], params["max_epochs"]) == (200, 400)
+    assert "patience_steps" not in params and params["random_state"] == 0
+
+
+def test_cosine_schedule_reaches_zero(panel):
+    from imbnn.estimators import NetClassifier
+
+    X, y = make_classification(n_samples=200, weights=[0.85], random_state=0)
+    params = panel.network_params(
+        dict(lr=1e-2, max_epochs=6, schedule="cosine", validation_fraction=0), 200, 30
+    )
+    net = NetClassifier(**params).fit(X, y)
+    rates = [group["lr"] for group in net.optimizer_.param_groups]
+    # After 6 of T_max=6 epochs the cosine is at its end: lr 0.
+    assert rates == [pytest.approx(0.0, abs=1e-12)]
+
+
+def test_tiny_panel_run(panel, tmp_path):
+    X, y = make_classification(n_samples=240, weights=[0.85], random_state=0)
+    scores = panel.run_panel(
+        ["tiny"], ["featureless", "lr_balanced", "aum"], folds=3, output=tmp_path,
+        loaded_datasets={"tiny": panel.Bunch(data=X, target=y, n_rows=len(y))},
+        configs={"aum": dict(lr=1e-2, max_epochs=5)},
+    )
+    assert set(scores["estimator"]) == {"featureless", "lr_balanced", "aum"}
+    assert len(scores) == 9
+    # The LR balanced cell equals a direct cross-validation with the same folds.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    direct = []
+    for train, test in folds.split(X, y):
+        model = make_pipeline(
+            StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=1000)
+        ).fit(X[train], y[train])
+        direct.append(roc_auc_score(y[test], model.decision_function(X[test])))
+        direct_ap = average_precision_score(y[test], model.decision_function(X[test]))
+    lr = scores[scores["estimator"] == "lr_balanced"].sort_values("split")
+    np.testing.assert_allclose(lr["test_roc_auc"], direct, atol=1e-12)
+    assert lr["test_average_precision"].iloc[-1] == pytest.approx(direct_ap, abs=1e-12)
+    featureless = scores[scores["estimator"] == "featureless"]
+    np.testing.assert_allclose(featureless["test_roc_auc"], 0.5)
+    assert (tmp_path / "panel.csv").is_file()
+    table = panel.summarize_panel(scores).set_index("estimator")
+    assert table.loc["featureless", "wins"] == 0
+    assert table.loc["featureless", "mean_rank"] == 3
+    assert pd.isna(table.loc["lr_balanced", "wins"])
