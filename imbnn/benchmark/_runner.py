@@ -1,9 +1,7 @@
 """The benchmark runner: estimators x data sets x splits, cached cell by cell, in parallel."""
 
-import hashlib
-import json
-import os
-import re
+import sys
+import warnings
 from contextlib import contextmanager, nullcontext
 from numbers import Integral
 from pathlib import Path
@@ -15,29 +13,40 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import Bunch
 from tqdm.auto import tqdm
 
-from ._cell import HISTORY_COLUMNS, estimator_signature, run_cell
+from ._cache import TABLE_FILES, CellCache, write_tables
+from ._cell import (
+    HISTORY_COLUMNS,
+    ROC_COLUMNS,
+    SCORE_COLUMNS,
+    _INTERRUPTED,
+    interrupt_guard,
+    limited_threads,
+    run_cell,
+)
+from ._fingerprint import array_digest, describe, digest, environment
 from ._tasks import load_task
 
 __all__ = ["Benchmark", "run_benchmark", "summarize", "read_results"]
 
 _SPLIT_COLUMNS = ["test_subset", "test_fold", "train_subsets", "downsampled"]
-_SCORE_COLUMNS = [
-    "test_roc_auc",
-    "test_aum",
-    "test_accuracy",
-    "test_balanced_accuracy",
-    "test_gmean",
-    "test_fpr_default",
-    "test_tpr_default",
-    "fit_time",
-    "score_time",
-    "best_epoch",
-    "n_epochs",
-    "best_validation_auc",
-]
 _BACKENDS = ("loky", "threading", "multiprocessing", "sequential", "dask")
-# Bump when the content of a cell's result changes, so that old caches are recomputed.
-_CELL_FORMAT = 1
+# What a cell file holds and how its fingerprint is made: a change of either makes
+# every earlier cell's fingerprint differ, so no format number needs a manual bump.
+_SCHEMA = {
+    "scores": SCORE_COLUMNS,
+    "history": HISTORY_COLUMNS,
+    "roc": ROC_COLUMNS,
+    "fingerprint": [
+        "schema",
+        "environment",
+        "estimator",
+        "data",
+        "train",
+        "test",
+        "record_history",
+        "n_threads",
+    ],
+}
 
 
 class Benchmark:
@@ -48,10 +57,20 @@ class Benchmark:
     accuracy, balanced accuracy, g-mean, the false/true positive rates of the
     default decision, fit and scoring time, and for imbnn's networks the chosen
     epoch). Cells run in parallel through joblib, so any joblib back end runs them,
-    including Dask ``distributed`` for a cluster. With ``output`` each finished cell
-    is saved at once; a re-run on the same folder skips the cells already done
-    (an interrupted run loses nothing finished), and recomputes a cell whose
-    estimator parameters, data or split changed.
+    including Dask ``distributed`` for a cluster.
+
+    With ``output`` each finished cell is saved at once; a re-run on the same
+    folder skips the cells already done and recomputes a cell whose fingerprint
+    changed: any parameter of the estimator (the configuration and weights of
+    torch modules and losses given as instances, nested estimators, classes and
+    functions by module and name), the data, the split, the thread count, or the
+    versions of imbnn (its source, for a development version), torch, scikit-learn,
+    skorch and numpy. A parameter that cannot be fingerprinted (a lambda, a closure)
+    is refused with an error naming it. Ctrl-C stops the run at once and never
+    saves the fit it cut short; killed processes lose only their fits in progress;
+    several processes may share a folder (every file is written under a name of
+    its own and moved into place atomically). A damaged cell file is recomputed
+    with a warning naming it.
 
     Parameters
     ----------
@@ -68,7 +87,9 @@ class Benchmark:
         fold, train subsets) to the results.
     output : str or path-like, default=None
         Folder for the cell cache (``cells/``) and the tables ``results.csv``,
-        ``history.csv`` and ``roc.csv``. None keeps everything in memory.
+        ``history.csv`` and ``roc.csv``. The tables hold every (data set,
+        estimator) pair the folder has results for: a run replaces the rows of
+        its own pairs and keeps the others. None keeps everything in memory.
     n_jobs : int, default=None
         Cells run at once (joblib's meaning: None is 1, -1 all cores or Dask workers).
     backend : {"loky", "threading", "multiprocessing", "sequential", "dask"}, default=None
@@ -104,6 +125,8 @@ class Benchmark:
         ``fpr``, ``tpr``, ``threshold``.
     n_cached_ : int
         Cells found finished in ``output`` and not recomputed.
+    n_folder_cells_ : int
+        Rows of the folder's ``results.csv`` after the run (with ``output``).
 
     Examples
     --------
@@ -212,22 +235,36 @@ class Benchmark:
         self._check()
         return pd.DataFrame([cell["info"] for cell in self._cells(self._datasets())])
 
-    def _cells(self, datasets):
+    def _cells(self, datasets, fingerprints=False):
         splitter = self._splitter()
+        if fingerprints:
+            # Computed once per run, estimator and data set: a cell only adds its split.
+            context = digest(
+                [
+                    _SCHEMA,
+                    environment(),
+                    self.record_history,
+                    self.n_threads,
+                ]
+            )
+            estimators = {
+                name: digest(describe(estimator, f"estimators[{name!r}]"))
+                for name, estimator in self.estimators.items()
+            }
         for dataset_name, data in datasets.items():
-            digest = joblib.hash((data.data, data.target))
+            data_digest = _data_digest(data) if fingerprints else None
             for info, train, test in self._splits(splitter, data):
+                split_digest = (
+                    digest([array_digest(np.asarray(train)), array_digest(np.asarray(test))])
+                    if fingerprints
+                    else None
+                )
                 for estimator_name, estimator in self.estimators.items():
                     key = {"dataset": dataset_name, "estimator": estimator_name, **info}
-                    fingerprint = joblib.hash(
-                        (
-                            _CELL_FORMAT,
-                            estimator_signature(estimator),
-                            digest,
-                            train,
-                            test,
-                            self.record_history,
-                        )
+                    fingerprint = (
+                        digest([context, estimators[estimator_name], data_digest, split_digest])
+                        if fingerprints
+                        else None
                     )
                     yield {
                         "info": key,
@@ -244,51 +281,97 @@ class Benchmark:
     def run(self):
         """Run the cells not finished yet, then gather every cell's results.
 
+        A Ctrl-C (SIGINT) stops the run at once in every back end. Cells finished
+        before it are saved; the fit it interrupted is not, even when the estimator
+        caught the interrupt and returned (skorch ends a fit early on Ctrl-C), and a
+        re-run resumes where it stopped with the same results as a run never
+        interrupted.
+
         Returns
         -------
         pandas.DataFrame
             ``scores_``: one row per cell with ``dataset``, ``estimator``,
             ``split`` (and ``test_subset``, ``test_fold``, ``train_subsets``,
-            ``downsampled`` with SOAK), ``n_train``, ``n_test``, ``test_roc_auc``,
-            ``test_aum`` (rate AUM of the ranking scores; it depends on their scale,
-            0 for constant scores), ``test_accuracy``, ``test_balanced_accuracy``,
-            ``test_gmean``, ``test_fpr_default``, ``test_tpr_default`` (binary: rates
-            of ``predict``), ``fit_time``, ``score_time``, ``best_epoch``,
-            ``n_epochs``, ``best_validation_auc`` (NaN for estimators without them).
+            ``downsampled`` with SOAK), ``n_train``, ``n_test``, ``n_test_positive``
+            (binary tasks), ``test_roc_auc``, ``test_aum`` (rate AUM of the ranking
+            scores; it depends on their scale, 0 for constant scores),
+            ``test_accuracy``, ``test_balanced_accuracy``, ``test_gmean``,
+            ``test_fpr_default``, ``test_tpr_default`` (binary: rates of ``predict``),
+            ``fit_time``, ``score_time``, ``best_epoch``, ``n_epochs``,
+            ``best_validation_auc`` (NaN for estimators without them). ROC AUC and
+            AUM are NaN for a test set without both classes (all classes, for
+            multi-class tasks): :func:`summarize` counts the folds scored.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C, after a message on standard error saying how to resume.
         """
         self._check()
+        _INTERRUPTED.clear()
         datasets = self._datasets()
-        cells = list(self._cells(datasets))
-        cache = _CellCache(self.output)
+        cache = CellCache(self.output)
+        cells = list(self._cells(datasets, fingerprints=cache.folder is not None))
         results = {}
         todo = []
         for cell in cells:
-            found = cache.load(cell)
+            found = cache.load(cell["info"], cell["fingerprint"])
             if found is None:
                 todo.append(cell)
             else:
-                results[cache.name(cell)] = found
+                results[cache.name(cell["info"])] = found
         self.n_cached_ = len(cells) - len(todo)
+        # One fit per (data set, estimator, training rows), scored on every test set of that
+        # training set.
+        fits = {}
+        for cell in todo:
+            fits.setdefault(
+                (cell["dataset"], cell["estimator_name"], array_digest(np.asarray(cell["train"]))),
+                [],
+            ).append(cell)
+        try:
+            with interrupt_guard():
+                self._run_fits(fits, datasets, cache, results, len(cells))
+        except KeyboardInterrupt:
+            saved = self.n_cached_ + self.n_saved_
+            where = (
+                f"; {saved} of {len(cells)} cells are saved in {cache.folder}. Run the same "
+                "command again to resume: finished cells are not recomputed"
+                if cache.folder is not None
+                else " (output=None: nothing was saved)"
+            )
+            print(f"\nimbnn benchmark: interrupted{where}.", file=sys.stderr, flush=True)
+            raise
+        ordered = [results[cache.name(cell["info"])] for cell in cells]
+        self.scores_, self.history_, self.roc_ = _tables(ordered)
+        _warn_unscored(self.scores_)
+        if self.output is not None:
+            merged = write_tables(
+                Path(self.output),
+                {
+                    "results.csv": self.scores_,
+                    "history.csv": self.history_,
+                    "roc.csv": self.roc_,
+                },
+            )
+            self.n_folder_cells_ = len(merged["results.csv"])
+        return self.scores_
+
+    def _run_fits(self, fits, datasets, cache, results, n_cells):
+        self.n_saved_ = 0
         bar = tqdm(
-            total=len(cells),
+            total=n_cells,
             initial=self.n_cached_,
             disable=not self.progress,
             desc="imbnn benchmark",
             unit="cell",
             dynamic_ncols=True,
         )
-        # One fit per (data set, estimator, training rows), scored on every test set of that
-        # training set.
-        fits = {}
-        for cell in todo:
-            fits.setdefault(
-                (cell["dataset"], cell["estimator_name"], joblib.hash(cell["train"])), []
-            ).append(cell)
-        with bar, self._parallel_context(datasets):
+        with bar, self._parallel_context(datasets), limited_threads(self.n_threads):
             parallel = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
             outputs = parallel(
                 joblib.delayed(_run_fit_task)(
-                    [cache.name(cell) for cell in group],
+                    [cache.name(cell["info"]) for cell in group],
                     group[0]["estimator"],
                     datasets[group[0]["dataset"]].data,
                     datasets[group[0]["dataset"]].target,
@@ -300,24 +383,20 @@ class Benchmark:
                 )
                 for group in fits.values()
             )
-            by_name = {cache.name(cell): cell for cell in todo}
+            by_name = {cache.name(cell["info"]): cell for group in fits.values() for cell in group}
             for names, cell_results in outputs:
+                if _INTERRUPTED.is_set():
+                    # A result that arrives after Ctrl-C may come from a cut fit: drop it.
+                    raise KeyboardInterrupt
                 for name, result in zip(names, cell_results):
                     cell = by_name[name]
                     result = {"info": cell["info"], "fingerprint": cell["fingerprint"], **result}
                     if result["error"] is None:
-                        cache.save(cell, result)
+                        cache.save(cell["info"], result)
+                        self.n_saved_ += 1
                     results[name] = result
                 bar.set_postfix_str(f"{cell['dataset']} / {cell['estimator_name']}", refresh=False)
                 bar.update(len(names))
-        ordered = [results[cache.name(cell)] for cell in cells]
-        self.scores_, self.history_, self.roc_ = _tables(ordered)
-        if self.output is not None:
-            folder = Path(self.output)
-            self.scores_.to_csv(folder / "results.csv", index=False)
-            self.history_.to_csv(folder / "history.csv", index=False)
-            self.roc_.to_csv(folder / "roc.csv", index=False)
-        return self.scores_
 
     @contextmanager
     def _parallel_context(self, datasets):
@@ -337,6 +416,70 @@ class Benchmark:
                 client.close()
                 if cluster is not None:
                     cluster.close()
+
+
+def _data_digest(data):
+    parts = []
+    for key in ("data", "target", "subset", "groups"):
+        value = data.get(key)
+        if value is None:
+            parts.append(None)
+        elif isinstance(value, np.ndarray) and value.dtype != object:
+            parts.append(array_digest(value))
+        else:
+            parts.append(joblib.hash(value))  # DataFrames, sparse matrices, lists
+    return digest(parts)
+
+
+def _warn_unscored(scores):
+    notes = unscored_notes(scores)
+    if notes:
+        warnings.warn(
+            "Some test folds have no score: " + "; ".join(notes) + ".",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def unscored_notes(scores, score="test_roc_auc"):
+    """One line per (data set, estimator) with folds that have no ``score``, and why.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+    score : str, default="test_roc_auc"
+
+    Returns
+    -------
+    list of str
+        E.g. ``"aum on breast_cancer: 39 of 50 folds scored; 11 test folds had no positive"``.
+    """
+    if score not in scores.columns or not scores[score].isna().any():
+        return []
+    notes = []
+    for (dataset, estimator), rows in scores.groupby(["dataset", "estimator"], sort=False):
+        missing = rows[rows[score].isna()]
+        if not len(missing):
+            continue
+        reasons = []
+        positives = missing.get("n_test_positive")
+        if positives is not None and "n_test" in missing.columns:
+            no_positive = int((positives == 0).sum())
+            no_negative = int((positives == missing["n_test"]).sum())
+            other = len(missing) - no_positive - no_negative
+            if no_positive:
+                reasons.append(f"{no_positive} test folds had no positive")
+            if no_negative:
+                reasons.append(f"{no_negative} test folds had no negative")
+            if other:
+                reasons.append(f"{other} failed or lacked a class")
+        else:
+            reasons.append(f"{len(missing)} lacked a class or failed")
+        notes.append(
+            f"{estimator} on {dataset}: {len(rows) - len(missing)} of {len(rows)} folds scored; "
+            + ", ".join(reasons)
+        )
+    return notes
 
 
 def _run_fit_task(names, estimator, X, y, train, tests, n_threads, record_history, on_error):
@@ -388,59 +531,6 @@ def _as_dataset(name, value):
     )
 
 
-class _CellCache:
-    """One JSON file per finished cell under ``<output>/cells``; nothing when output is None."""
-
-    def __init__(self, output):
-        self.folder = None if output is None else Path(output) / "cells"
-        if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-
-    @staticmethod
-    def name(cell):
-        info = cell["info"]
-        readable = "__".join(
-            re.sub(r"[^A-Za-z0-9_.-]+", "-", str(part))
-            for part in (info["dataset"], info["estimator"], f"split{info['split']:04d}")
-        )
-        # Different names can sanitise alike: a hash of the exact names keeps files apart.
-        exact = hashlib.sha1(
-            repr((info["dataset"], info["estimator"], info["split"])).encode()
-        ).hexdigest()
-        return f"{readable}__{exact[:8]}"
-
-    def _path(self, cell):
-        return self.folder / f"{self.name(cell)}.json"
-
-    def load(self, cell):
-        if self.folder is None:
-            return None
-        path = self._path(cell)
-        try:
-            result = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return None  # absent, or cut short by a crash while writing: run it again
-        if result.get("fingerprint") != cell["fingerprint"]:
-            return None
-        return result
-
-    def save(self, cell, result):
-        if self.folder is None:
-            return
-        path = self._path(cell)
-        temporary = path.with_suffix(".json.part")
-        temporary.write_text(json.dumps(result, default=_json_default, allow_nan=True))
-        os.replace(temporary, path)
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot store {type(value).__name__} in a cell file")
-
-
 def _tables(results):
     score_rows, history_rows, roc_rows = [], [], []
     for result in results:
@@ -456,7 +546,7 @@ def _tables(results):
             ]
     scores = pd.DataFrame(score_rows)
     ordered = ["dataset", "estimator", "split"] + [c for c in _SPLIT_COLUMNS if c in scores.columns]
-    ordered += ["n_train", "n_test"] + _SCORE_COLUMNS
+    ordered += ["n_train", "n_test"] + SCORE_COLUMNS
     for column in ordered:
         if column not in scores.columns:
             scores[column] = np.nan
@@ -466,9 +556,7 @@ def _tables(results):
     history = pd.DataFrame(
         history_rows, columns=["dataset", "estimator", "split"] + HISTORY_COLUMNS
     )
-    roc = pd.DataFrame(
-        roc_rows, columns=["dataset", "estimator", "split", "fpr", "tpr", "threshold"]
-    )
+    roc = pd.DataFrame(roc_rows, columns=["dataset", "estimator", "split"] + ROC_COLUMNS)
     return scores, history, roc
 
 
@@ -503,6 +591,10 @@ def run_benchmark(estimators, datasets, **params):
 def summarize(scores, score="test_roc_auc", by=None):
     """Mean and spread of a score over the splits, per data set and estimator.
 
+    Splits without the score (a test fold without a positive has no ROC AUC) are
+    left out of the mean and counted: ``n_scored`` of ``n_splits``
+    (:func:`~imbnn.benchmark.unscored_notes` says why).
+
     Parameters
     ----------
     scores : pandas.DataFrame
@@ -515,8 +607,17 @@ def summarize(scores, score="test_roc_auc", by=None):
     Returns
     -------
     pandas.DataFrame
-        The ``by`` columns, ``mean``, ``std`` (sample standard deviation over
-        splits), ``min``, ``max`` and ``n_splits``.
+        The ``by`` columns, ``mean``, ``std`` (sample standard deviation over the
+        splits scored), ``min``, ``max``, ``n_scored`` and ``n_splits``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from imbnn.benchmark import summarize
+    >>> scores = pd.DataFrame({"dataset": "d", "estimator": "e",
+    ...                        "test_roc_auc": [0.8, 0.9, np.nan]})
+    >>> summarize(scores)[["mean", "n_scored", "n_splits"]].round(2).values.tolist()
+    [[0.85, 2.0, 3.0]]
     """
     if score not in scores.columns:
         raise ValueError(f"scores has no column {score!r}.")
@@ -525,14 +626,27 @@ def summarize(scores, score="test_roc_auc", by=None):
             c for c in ("test_subset", "train_subsets", "downsampled") if c in scores.columns
         ]
     grouped = scores.groupby(by, sort=False)[score]
-    table = grouped.agg(["mean", "std", "min", "max", "count"]).rename(
-        columns={"count": "n_splits"}
+    table = grouped.agg(["mean", "std", "min", "max", "count", "size"]).rename(
+        columns={"count": "n_scored", "size": "n_splits"}
     )
     return table.reset_index()
 
 
+# The columns read_results requires, and those that must be numeric where present.
+_REQUIRED = {
+    "results.csv": ["dataset", "estimator", "split"],
+    "history.csv": ["dataset", "estimator", "split", "epoch"],
+    "roc.csv": ["dataset", "estimator", "split"] + ROC_COLUMNS,
+}
+_NUMERIC = {
+    "results.csv": ["split", "n_train", "n_test"] + SCORE_COLUMNS,
+    "history.csv": ["split"] + HISTORY_COLUMNS,
+    "roc.csv": ["split"] + ROC_COLUMNS,
+}
+
+
 def read_results(output):
-    """Read the tables a benchmark wrote to ``output``.
+    """Read the tables a benchmark wrote to ``output``, checking their columns and types.
 
     Parameters
     ----------
@@ -542,17 +656,49 @@ def read_results(output):
     -------
     Bunch
         ``scores``, ``history`` and ``roc`` DataFrames.
+
+    Raises
+    ------
+    FileNotFoundError
+        When a table is missing.
+    ValueError
+        When a table lacks a column or holds a non-number in a numeric column; the
+        message names the file, the column and the first bad row.
     """
     folder = Path(output)
-    missing = [
-        name for name in ("results.csv", "history.csv", "roc.csv") if not (folder / name).is_file()
-    ]
+    missing = [name for name in TABLE_FILES if not (folder / name).is_file()]
     if missing:
         raise FileNotFoundError(
             f"{folder} lacks {', '.join(missing)}: run the benchmark with output={folder}."
         )
+    tables = {}
+    for name in TABLE_FILES:
+        path = folder / name
+        try:
+            frame = pd.read_csv(path)
+        except (ValueError, pd.errors.ParserError) as error:
+            raise ValueError(f"{path} is not a readable CSV table: {error}") from None
+        absent = [column for column in _REQUIRED[name] if column not in frame.columns]
+        if absent:
+            raise ValueError(
+                f"{path} lacks the column(s) {absent}: it was not written by imbnn's benchmark "
+                "(or was edited). Run the benchmark again on this folder to rewrite it."
+            )
+        for column in _NUMERIC[name]:
+            if column not in frame.columns or pd.api.types.is_numeric_dtype(frame[column]):
+                continue
+            values = pd.to_numeric(frame[column], errors="coerce")
+            bad = values.isna() & frame[column].notna()
+            if not bad.any():
+                frame[column] = values
+                continue
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(
+                f"{path}: column {column!r} must hold numbers; row {row + 2} holds "
+                f"{frame[column].iloc[row]!r}. Run the benchmark again on this folder to "
+                "rewrite it."
+            )
+        tables[name] = frame
     return Bunch(
-        scores=pd.read_csv(folder / "results.csv"),
-        history=pd.read_csv(folder / "history.csv"),
-        roc=pd.read_csv(folder / "roc.csv"),
+        scores=tables["results.csv"], history=tables["history.csv"], roc=tables["roc.csv"]
     )

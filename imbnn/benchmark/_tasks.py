@@ -1,6 +1,9 @@
 """Named benchmark tasks: imbalanced binary problems built from bundled or real data."""
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.utils import Bunch
 
@@ -15,7 +18,7 @@ from ..datasets import (
     make_imbalanced,
 )
 
-__all__ = ["list_tasks", "load_task", "DEFAULT_TASKS"]
+__all__ = ["list_tasks", "load_task", "load_table", "DEFAULT_TASKS"]
 
 #: The tasks ``imbnn benchmark`` runs without options: data shipped with scikit-learn.
 DEFAULT_TASKS = ("breast_cancer", "digits")
@@ -138,3 +141,106 @@ def load_task(name, *, data_home=None):
         raise ValueError(f"Unknown task {name!r}; available: {', '.join(_TASKS)}.")
     X, y, description = _TASKS[name](data_home)
     return Bunch(data=X, target=y, DESCR=description)
+
+
+def load_table(path, target, *, positive=None):
+    """A task from a CSV or parquet file: every column but ``target`` is a feature.
+
+    Numeric and boolean columns stay numbers; the others (strings, categories) are
+    left as they are for the benchmark's pipelines to one-hot encode, and missing
+    values for them to impute (:func:`imbnn.benchmark.default_estimators`). Rows
+    without a target are dropped. A two-class target becomes 1 for ``positive``
+    (by default the minority class) and 0 for the other; a target of more classes
+    keeps its labels.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.csv`` (also ``.csv.gz``, ...) or ``.parquet`` / ``.pq``.
+    target : str
+        The column to predict.
+    positive : str, default=None
+        The label of the positive class of a binary target, as written in the file.
+
+    Returns
+    -------
+    Bunch
+        ``data`` (DataFrame), ``target`` (ndarray), ``DESCR`` and ``positive`` (the
+        label coded 1, None for more than two classes).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        With a one-line message naming the file, the column or the labels.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> from imbnn.benchmark import load_table
+    >>> path = os.path.join(tempfile.mkdtemp(), "toy.csv")
+    >>> pd.DataFrame({"x": [1, 2, 3, 4], "kind": list("abab"),
+    ...               "label": ["no", "no", "no", "yes"]}).to_csv(path, index=False)
+    >>> task = load_table(path, "label")
+    >>> task.target.tolist(), task.positive
+    ([0, 0, 0, 1], 'yes')
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"--data {path}: no such file.")
+    suffixes = "".join(path.suffixes).lower()
+    try:
+        if suffixes.endswith((".parquet", ".pq")):
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path)
+    except ImportError as error:
+        raise ValueError(
+            f"reading {path} needs a parquet engine: pip install pyarrow ({error})."
+        ) from None
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise ValueError(f"{path} is not a readable table: {str(error).splitlines()[0]}") from None
+    if target not in frame.columns:
+        shown = ", ".join(map(str, frame.columns[:20])) + (" ..." if frame.shape[1] > 20 else "")
+        raise ValueError(f"{path} has no column {target!r}; its columns: {shown}.")
+    labels = frame[target]
+    keep = labels.notna().to_numpy()
+    frame, labels = frame[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
+    X = frame.drop(columns=[target])
+    if X.shape[1] == 0:
+        raise ValueError(f"{path} has no feature column besides {target!r}.")
+    for column in X.columns[X.dtypes == bool]:
+        X[column] = X[column].astype(np.float64)
+    counts = labels.astype(str).value_counts()
+    if len(counts) < 2:
+        only = counts.index[0] if len(counts) else "none"
+        raise ValueError(
+            f"target column {target!r} of {path} has one class ({only!r}): a benchmark "
+            "needs two or more."
+        )
+    dropped = int((~keep).sum())
+    note = f", {dropped} rows without a target dropped" if dropped else ""
+    if len(counts) > 2:
+        if positive is not None:
+            raise ValueError(
+                f"--positive needs a two-class target; {target!r} has {len(counts)} classes."
+            )
+        return Bunch(
+            data=X,
+            target=labels.to_numpy(),
+            positive=None,
+            DESCR=f"{path.name}: {target!r} with {len(counts)} classes{note}.",
+        )
+    if positive is None:
+        positive = counts.index[-1] if counts.iloc[-1] < counts.iloc[0] else sorted(counts.index)[1]
+    elif str(positive) not in counts.index:
+        raise ValueError(
+            f"--positive {positive!r} is not a class of {target!r}; its classes: "
+            f"{', '.join(map(repr, counts.index))}."
+        )
+    y = (labels.astype(str) == str(positive)).to_numpy().astype(np.int64)
+    return Bunch(
+        data=X,
+        target=y,
+        positive=str(positive),
+        DESCR=f"{path.name}: {target!r} == {str(positive)!r} as 1{note}.",
+    )
