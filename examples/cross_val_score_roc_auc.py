@@ -1,8 +1,22 @@
-"""Cross-validate an AUM network with scikit-learn's cross_val_score.
+"""
+Cross-validate an AUM network with cross_val_score
+==================================================
 
-``scoring="roc_auc"`` is scikit-learn's; ``scoring="neg_aum"`` is registered by
-imbnn (lower AUM is better, so the scorer is its negative). Set
-IMBNN_EXAMPLE_SMALL=1 for a quick run.
+**The problem.** Score a network on an imbalanced task the way any scikit-learn
+model is scored: :func:`~sklearn.model_selection.cross_val_score` on a
+``Pipeline``. The task is scikit-learn's breast cancer data with the malignant
+tumours down-sampled to 10% (about 35 positives).
+
+**What to look at.** The ROC AUC per fold of the AUM network and of the
+featureless baseline, and the AUM itself through the scorer ``"neg_aum"`` that
+imbnn registers with scikit-learn when it is imported (lower AUM is better, so
+the scorer is its negative, as scikit-learn's ``"neg_log_loss"`` is).
+
+**What it shows.** The network ranks the tumours well above the baseline's 0.5 on
+every fold; with a dozen positives per test fold the per-fold scores spread over
+a few points, which is why a single split says little.
+
+Set ``IMBNN_EXAMPLE_SMALL=1`` for a quick run.
 """
 
 import os

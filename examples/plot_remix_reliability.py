@@ -2,17 +2,20 @@
 Reliability of the minority class: baseline network vs ReMix
 ============================================================
 
-COIL 2000 (UCI Insurance Company Benchmark) asks which customers hold a caravan
+**The problem.** COIL 2000 (UCI Insurance Company Benchmark) asks which customers hold a caravan
 insurance policy: 6% of them do. A network trained on it with plain
 cross-entropy (the baseline) and the same network trained with ReMix
 (:class:`~imbnn.estimators.ReMixClassifier`: class-balanced batches, MixUp,
 soft labels) are fit on the official training file and evaluated on the official
 evaluation file.
 
-The reliability diagrams show, per class, the observed frequency of the class
+**What to look at.** The reliability diagrams show, per class, the observed frequency of the class
 against the predicted probability. The top row counts the test examples as they
 are; the bottom row weights them so that both classes count equally, the view of
-the balanced Brier score that the ReMix paper reports. ReMix learns from
+the balanced Brier score that the ReMix paper (Bellinger, Corizzo and Japkowicz,
+arXiv:2012.02312) reports.
+
+**What it shows.** ReMix learns from
 balanced batches, so its probabilities aim at balanced classes: in the bottom row
 its curves lie nearer the diagonal than the baseline's, which under-states the
 minority everywhere, and its balanced Brier score and g-mean are better. In the
@@ -21,7 +24,8 @@ its plain Brier score is worse than the baseline's: choose the view, and the
 method, by the use the probabilities are put to. COIL 2000 is a hard task (test
 ROC AUC about 0.7), so neither model is close to the diagonal.
 
-Set ``IMBNN_EXAMPLE_SMALL=1`` for a quick run (a subsample and few epochs).
+Needs COIL 2000 (in ``IMBNN_DATA``, or downloaded on first use). Set
+``IMBNN_EXAMPLE_SMALL=1`` for a quick run (a subsample and few epochs).
 """
 
 import os

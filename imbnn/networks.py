@@ -42,6 +42,16 @@ class CosineLinear(nn.Module):
         self.weight = nn.Parameter(torch.empty(out_features, in_features).uniform_(-1, 1))
 
     def forward(self, X):
+        """Cosine similarities of a batch.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, in_features)
+
+        Returns
+        -------
+        torch.Tensor of shape (n, out_features)
+        """
         return F.normalize(X, dim=1) @ F.normalize(self.weight, dim=1).T
 
 
@@ -57,6 +67,13 @@ def _output_layer(head, in_features, out_features):
 class LinearNet(nn.Module):
     """A linear model: one fully connected layer from features to scores.
 
+    Parameters
+    ----------
+    n_features : int
+        Width of the input rows.
+    n_outputs : int, default=1
+        1 for a binary task (one score per row), else the number of classes.
+
     Examples
     --------
     >>> import torch
@@ -70,6 +87,16 @@ class LinearNet(nn.Module):
         self.linear = nn.Linear(n_features, n_outputs)
 
     def forward(self, X):
+        """Scores of a batch.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, n_features)
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+        """
         return self.linear(X)
 
 
@@ -112,6 +139,16 @@ class MLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, X):
+        """Scores of a batch.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, n_features)
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+        """
         return self.layers(X)
 
 
@@ -177,4 +214,14 @@ class LeNet5(nn.Module):
         )
 
     def forward(self, X):
+        """Scores of a batch.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, n_features)
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+        """
         return self.classifier(self.features(X.reshape(X.shape[0], *self.input_shape)))

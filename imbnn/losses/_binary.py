@@ -1,4 +1,4 @@
-"""Per-example base losses of Sangalli et al. (NeurIPS 2021), methods.md 3.3.
+"""Per-example base losses of Sangalli et al. (NeurIPS 2021, arXiv:2102.12894).
 
 Weighted and class-balanced cross-entropy, symmetric and asymmetric large-margin and
 focal losses, and LDAM. Every one is written with ``softplus``/``logsigmoid``/
@@ -357,7 +357,20 @@ class LDAMLoss(PerExampleLoss):
         self.class_weight = class_weight
 
     def margins(self, scores, target):
-        """Each class's margin ``Delta_k`` (from the batch's counts if none were given)."""
+        """Each class's margin ``Delta_k`` (from the batch's counts if none were given).
+
+        Parameters
+        ----------
+        scores : torch.Tensor of shape (n,) or (n, n_classes)
+            The batch's scores; only their shape and device are used.
+        target : torch.Tensor of shape (n,)
+            Class indices, counted when ``class_counts`` was not given.
+
+        Returns
+        -------
+        torch.Tensor of shape (n_classes,)
+            ``max_margin * n_k ** -0.25``, scaled so that the largest is ``max_margin``.
+        """
         counts = _class_counts(self.class_counts, scores, target)
         inverse_root = counts**-0.25
         return self.max_margin * inverse_root / inverse_root.max()

@@ -3,9 +3,10 @@
 - Pairwise hinge and all-pairs squared hinge (Rust & Hocking, arXiv:2302.11062) in
   O(n log n): one sort and cumulative sums, with an explicit backward pass (batches
   of at most 256 rows use the small dense matrix of pairs instead).
-- Pairwise logistic (the siamese network's loss, methods.md 2.2): O(n+ n-) time in
+- Pairwise logistic (the loss of a siamese network trained on pairs): O(n+ n-) time in
   chunks of bounded size, gradient computed chunk by chunk in the forward pass.
-- Mini-batch AUC (MBAUC, methods.md 2.4): O(n) after expanding the square.
+- Mini-batch AUC (MBAUC, a square loss on probability differences): O(n) after
+  expanding the square.
 
 Binary scores ``(n,)`` rank class 1 above class 0. Multi-class scores ``(n, K)`` give
 the one-vs-rest loss of each class's column, averaged over the ``K`` classes. A batch
@@ -218,7 +219,7 @@ def positive_hinge_sums(scores, is_positive, margin=1.0, power=1, sample_weight=
     ``r_i = sum_{k in N} w_k * max(0, margin - (s_i - s_k)) ** power`` for each
     positive ``i`` (0 for negatives): how far positive ``i`` is from outscoring every
     negative by ``margin``. With ``power=1`` this is ALM's constraint ``q_i``
-    (methods.md 3.1); weighted by ``w_i`` and summed over the positives it gives the
+    (Sangalli et al., NeurIPS 2021); weighted by ``w_i`` and summed over the positives it gives the
     pairwise hinge (``power=1``) and the all-pairs squared hinge (``power=2``).
 
     One sort and cumulative sums (Rust & Hocking, arXiv:2302.11062); the backward
@@ -296,6 +297,22 @@ class _PairHingeLoss(ImbalancedLoss):
         self.margin = margin
 
     def forward(self, scores, target, sample_weight=None):
+        """The loss of a batch: a scalar tensor, differentiable in ``scores``.
+
+        Parameters
+        ----------
+        scores : torch.Tensor of shape (n,) or (n, n_classes)
+            Real-valued scores (logits); one column for a binary task.
+        target : torch.Tensor of shape (n,)
+            Class indices (0 and 1 for a binary task).
+        sample_weight : torch.Tensor of shape (n,), default=None
+            Example weights; None weighs every example 1.
+
+        Returns
+        -------
+        torch.Tensor
+            A scalar.
+        """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         # Unit weights stay None: the O(n log n) path then skips gathering them.
         weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
@@ -310,7 +327,7 @@ class _PairHingeLoss(ImbalancedLoss):
 class PairwiseHingeLoss(_PairHingeLoss):
     """Mean over (positive, negative) pairs of ``max(0, margin - (s_pos - s_neg))``.
 
-    A surrogate of the ROC AUC (seed 003's "pairwise / margin-based hinge"): it is 0
+    A surrogate of the ROC AUC (a margin-based pairwise hinge): it is 0
     when every positive outscores every negative by ``margin``. Computed in
     O(n log n) over all pairs of the batch without forming them (see
     :func:`positive_hinge_sums`). Pairs are weighted by the product of their sample
@@ -409,8 +426,8 @@ def _pairwise_logistic(scores, is_positive, weight, chunk_pairs):
 class PairwiseLogisticLoss(ImbalancedLoss):
     """Mean over (positive, negative) pairs of ``log(1 + exp(-(s_pos - s_neg)))``.
 
-    The loss of the siamese network of seed 002 (NILG.AI, "Difficult Targets to
-    Optimize: the ROC AUC"): the cross-entropy of ``sigmoid(s_pos - s_neg)``
+    The loss of the siamese network of the NILG.AI blog post "Difficult Targets to
+    Optimize: the ROC AUC" (2023): the cross-entropy of ``sigmoid(s_pos - s_neg)``
     against target 1 for a pair fed through two weight-sharing copies of the
     network. Here all ``n+ x n-`` pairs of a mini-batch are used with one network,
     which is the same objective; the trained network's score then ranks new
@@ -441,6 +458,22 @@ class PairwiseLogisticLoss(ImbalancedLoss):
         self.chunk_pairs = int(chunk_pairs)
 
     def forward(self, scores, target, sample_weight=None):
+        """The loss of a batch: a scalar tensor, differentiable in ``scores``.
+
+        Parameters
+        ----------
+        scores : torch.Tensor of shape (n,) or (n, n_classes)
+            Real-valued scores (logits); one column for a binary task.
+        target : torch.Tensor of shape (n,)
+            Class indices (0 and 1 for a binary task).
+        sample_weight : torch.Tensor of shape (n,), default=None
+            Example weights; None weighs every example 1.
+
+        Returns
+        -------
+        torch.Tensor
+            A scalar.
+        """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = as_weights(sample_weight, scores).detach()
         return _one_vs_rest(
@@ -489,6 +522,22 @@ class MiniBatchAUCLoss(ImbalancedLoss):
     """
 
     def forward(self, scores, target, sample_weight=None):
+        """The loss of a batch: a scalar tensor, differentiable in ``scores``.
+
+        Parameters
+        ----------
+        scores : torch.Tensor of shape (n,) or (n, n_classes)
+            Real-valued scores (logits); one column for a binary task.
+        target : torch.Tensor of shape (n,)
+            Class indices (0 and 1 for a binary task).
+        sample_weight : torch.Tensor of shape (n,), default=None
+            Example weights; None weighs every example 1.
+
+        Returns
+        -------
+        torch.Tensor
+            A scalar.
+        """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = as_weights(sample_weight, scores).detach()
         probability = torch.sigmoid(scores) if scores.ndim == 1 else torch.softmax(scores, dim=1)

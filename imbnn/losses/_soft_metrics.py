@@ -1,4 +1,4 @@
-"""Differentiable versions of F1 and balanced accuracy (methods.md 2.3, seed 003).
+"""Differentiable versions of F1 and balanced accuracy, computed from probabilities.
 
 The counts of the confusion matrix are replaced by sums of predicted probabilities
 (sigmoid for binary scores, softmax for multi-class), so the metric itself becomes
@@ -32,7 +32,7 @@ class SoftF1Loss(ImbalancedLoss):
 
     With ``p`` the predicted probability of a class and ``y`` its 0/1 label,
     ``tp = sum w p y``, ``fp = sum w p (1 - y)``, ``fn = sum w (1 - p) y`` and the loss
-    is ``1 - 2 tp / (2 tp + fp + fn + eps)`` (seed 003). For binary scores this is
+    is ``1 - 2 tp / (2 tp + fp + fn + eps)``. For binary scores this is
     the F1 of the positive class; for multi-class scores the macro average over
     one-vs-rest classes. Only classes with examples in the batch are averaged: the
     F1 of a class absent from the batch is undefined, so a binary batch without
@@ -56,6 +56,22 @@ class SoftF1Loss(ImbalancedLoss):
         self.eps = eps
 
     def forward(self, scores, target, sample_weight=None):
+        """The loss of a batch: a scalar tensor, differentiable in ``scores``.
+
+        Parameters
+        ----------
+        scores : torch.Tensor of shape (n,) or (n, n_classes)
+            Real-valued scores (logits); one column for a binary task.
+        target : torch.Tensor of shape (n,)
+            Class indices (0 and 1 for a binary task).
+        sample_weight : torch.Tensor of shape (n,), default=None
+            Example weights; None weighs every example 1.
+
+        Returns
+        -------
+        torch.Tensor
+            A scalar.
+        """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = as_weights(sample_weight, scores).detach()[:, None]
         probability, one_hot = _probabilities_and_one_hot(scores, target)
@@ -77,7 +93,7 @@ class SoftBalancedAccuracyLoss(ImbalancedLoss):
     """``1 - soft balanced accuracy``: the mean over classes of each class's soft recall.
 
     The soft recall of class ``k`` is ``sum_{i: y_i = k} w_i p_ik / sum_{i: y_i = k} w_i``
-    (seed 003), ``p_ik`` the predicted probability of class ``k`` (sigmoid or
+    with ``p_ik`` the predicted probability of class ``k`` (sigmoid or
     softmax). The mean runs over the classes present in the batch, so a batch with
     one class is still defined: one minus that class's soft recall.
 
@@ -91,6 +107,22 @@ class SoftBalancedAccuracyLoss(ImbalancedLoss):
     """
 
     def forward(self, scores, target, sample_weight=None):
+        """The loss of a batch: a scalar tensor, differentiable in ``scores``.
+
+        Parameters
+        ----------
+        scores : torch.Tensor of shape (n,) or (n, n_classes)
+            Real-valued scores (logits); one column for a binary task.
+        target : torch.Tensor of shape (n,)
+            Class indices (0 and 1 for a binary task).
+        sample_weight : torch.Tensor of shape (n,), default=None
+            Example weights; None weighs every example 1.
+
+        Returns
+        -------
+        torch.Tensor
+            A scalar.
+        """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = as_weights(sample_weight, scores).detach()[:, None]
         probability, one_hot = _probabilities_and_one_hot(scores, target)
