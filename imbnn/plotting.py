@@ -44,11 +44,39 @@ def _panels(scores):
     return keys, list(scores[keys].drop_duplicates().itertuples(index=False, name=None))
 
 
+def _is_chance(values):
+    """Scores of a model that ranks nothing (the featureless baseline): all exactly 0.5."""
+    values = values[np.isfinite(values)]
+    return len(values) > 0 and bool(np.all(values == 0.5))
+
+
+def _marker_legend(figure, colour_by=None, variants=(), palette=()):
+    """One legend under the panels that says what every marker is."""
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], marker="o", mfc="none", color="0.3", linestyle="none", label="one test fold"),
+        Line2D([], [], marker="s", color="0.3", label="mean +- 1 sd over folds (value above)"),
+    ]
+    if colour_by:
+        handles += [
+            Line2D([], [], marker="s", color=palette[v % len(palette)], label=f"train: {variant}")
+            for v, variant in enumerate(variants)
+        ]
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize="small"
+    )
+
+
 def plot_test_auc(scores, *, score="test_roc_auc"):
     """Test score of each estimator: one point per split, and the mean with +- 1 sd.
 
     One panel per data set (and test subset for SOAK results, where each training
-    set of Same/Other/All gets its own colour).
+    set of Same/Other/All gets its own colour). The axis spans the trained models'
+    scores: a model at exactly 0.5 on every split (the featureless baseline) would
+    squeeze them into a corner, so where 0.5 is off the axis its row says so in
+    words instead. The mean is written beside each bar, and a legend explains every
+    marker.
 
     Parameters
     ----------
@@ -75,50 +103,92 @@ def plot_test_auc(scores, *, score="test_roc_auc"):
     estimators = list(dict.fromkeys(scores["estimator"]))
     colour_by = "train_subsets" if "train_subsets" in scores.columns else None
     variants = list(dict.fromkeys(scores[colour_by])) if colour_by else [None]
-    figure, axes = _figure(len(panels), 1, 6, 0.45 * len(estimators) * max(1, len(variants)) + 1.2)
+    n_columns = min(3, len(panels))
+    n_rows = math.ceil(len(panels) / n_columns)
+    height = 0.42 * len(estimators) * max(1, len(variants)) + 1.6
+    figure, axes = _figure(n_rows, n_columns, 5.2, height)
     palette = [f"C{k}" for k in range(10)]
-    for ax, panel in zip(axes[:, 0], panels):
+    label = score.replace("test_", "test ").replace("_", " ").replace("roc auc", "ROC AUC")
+    for ax, panel in zip(axes.ravel(), panels):
         rows = scores
         for key, value in zip(keys, panel):
             rows = rows[rows[key] == value]
+        values_of = {
+            estimator: rows.loc[rows["estimator"] == estimator, score].to_numpy(dtype=float)
+            for estimator in estimators
+        }
+        trained = [
+            v[np.isfinite(v)] for v in values_of.values() if not _is_chance(v) and len(v)
+        ]
+        trained = np.concatenate(trained) if trained else np.array([0.5])
+        low, high = float(trained.min()), float(trained.max())
+        margin = max(0.02, 0.08 * (high - low))
+        upper = 1.0 + margin / 3 if score == "test_roc_auc" and high <= 1 else high + margin
+        lower = low - margin
+        ax.set_xlim(lower, upper)
         width = 0.6 / max(1, len(variants))
         for v, variant in enumerate(variants):
+            colour = palette[v % len(palette)]
             for e, estimator in enumerate(estimators):
-                values = rows.loc[rows["estimator"] == estimator, score]
+                chosen = rows["estimator"] == estimator
                 if colour_by:
-                    chosen = (rows["estimator"] == estimator) & (rows[colour_by] == variant)
-                    values = rows.loc[chosen, score]
-                values = values.dropna().to_numpy()
+                    chosen &= rows[colour_by] == variant
+                values = rows.loc[chosen, score].to_numpy(dtype=float)
+                values = values[np.isfinite(values)]
                 if not len(values):
                     continue
                 y = e + (v - (len(variants) - 1) / 2) * width
-                colour = palette[v % len(palette)]
+                mean = values.mean()
+                if _is_chance(values) and 0.5 < lower:
+                    ax.annotate(
+                        "all folds 0.500 (chance), left of the axis",
+                        (lower, y),
+                        xytext=(4, 0),
+                        textcoords="offset points",
+                        va="center",
+                        fontsize="small",
+                        color="0.35",
+                        style="italic",
+                    )
+                    continue
                 ax.plot(values, np.full(len(values), y), "o", mfc="none", color=colour, alpha=0.7)
                 spread = values.std(ddof=1) if len(values) > 1 else 0.0
-                ax.errorbar(
-                    values.mean(),
-                    y,
-                    xerr=spread,
-                    fmt="s",
+                ax.errorbar(mean, y, xerr=spread, fmt="s", color=colour, capsize=3)
+                ax.annotate(
+                    f"{mean:.3f}",
+                    (mean, y),
+                    xytext=(0, 6),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize="x-small",
                     color=colour,
-                    capsize=3,
-                    label=variant if (colour_by and e == 0) else None,
                 )
+        if lower < 0.5 < upper:
+            ax.axvline(0.5, color="grey", linestyle=":", linewidth=0.8)
         ax.set_yticks(range(len(estimators)), estimators)
-        ax.set_ylim(-0.7, len(estimators) - 0.3)
-        ax.set_xlabel(score.replace("_", " "))
+        ax.set_ylim(len(estimators) - 0.4, -0.6)  # the first estimator at the top
+        ax.set_xlabel(label)
         ax.set_title(" / ".join(str(value) for value in panel))
         ax.grid(axis="x", alpha=0.3)
-        if colour_by:
-            ax.legend(title="train subsets", fontsize="small")
+    for ax in axes.ravel()[len(panels) :]:
+        ax.set_visible(False)
+    _marker_legend(figure, colour_by, variants, palette)
     return figure
 
 
-def plot_roc_curves(roc, scores=None, *, split=0, min_tpr=None):
-    """ROC curve of each estimator on one split, with its default decision marked.
+def _mean_curve(curves, grid):
+    """Vertical average of ROC curves: the mean TPR at each FPR of ``grid`` (Fawcett, 2006)."""
+    return np.mean([np.interp(grid, fpr, tpr) for fpr, tpr in curves], axis=0)
 
-    The marker is the (FPR, TPR) of ``predict`` on the test rows: where the
-    estimator lands without threshold tuning, as in the slides' "D" points.
+
+def plot_roc_curves(roc, scores=None, *, split=None, min_tpr=None):
+    """ROC curves of each estimator, every fold or one, with the default decision marked.
+
+    With ``split=None`` each fold's curve is a thin line and the thick line their
+    vertical average (the mean true-positive rate at each false-positive rate);
+    the diamond is the mean over folds of the (FPR, TPR) of ``predict`` on the
+    test rows: where the estimator lands without threshold tuning, as in the
+    slides' "D" points. The legend gives each estimator's mean test AUC (+- sd).
 
     Parameters
     ----------
@@ -127,8 +197,8 @@ def plot_roc_curves(roc, scores=None, *, split=0, min_tpr=None):
     scores : pandas.DataFrame, default=None
         ``Benchmark.scores_``, for the default decision points (``test_fpr_default``,
         ``test_tpr_default``) and the AUC in the legend.
-    split : int, default=0
-        Which split to draw.
+    split : int or None, default=None
+        Draw this split only; None draws every fold and their mean.
     min_tpr : float in [0, 1) or None, default=None
         Zoom on true-positive rates from ``min_tpr`` to 1, where screening models
         operate (e.g. 0.9 to compare FPR at TPR 0.90, 0.95 and 0.98, as
@@ -139,34 +209,54 @@ def plot_roc_curves(roc, scores=None, *, split=0, min_tpr=None):
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib.lines import Line2D
+
     if min_tpr is not None and not 0 <= min_tpr < 1:
         raise ValueError(f"min_tpr must be in [0, 1); got {min_tpr!r}.")
     _require(roc, ["dataset", "estimator", "split", "fpr", "tpr"], "roc")
-    roc = roc[roc["split"] == split]
-    if roc.empty:
-        raise ValueError(f"roc has no curve for split {split}.")
+    if split is not None:
+        roc = roc[roc["split"] == split]
+        if roc.empty:
+            raise ValueError(f"roc has no curve for split {split}.")
     datasets = list(dict.fromkeys(roc["dataset"]))
     n_columns = min(3, len(datasets))
-    figure, axes = _figure(math.ceil(len(datasets) / n_columns), n_columns, 4.2, 4)
+    figure, axes = _figure(math.ceil(len(datasets) / n_columns), n_columns, 4.8, 4.6)
     estimators = list(dict.fromkeys(roc["estimator"] if scores is None else scores["estimator"]))
     colours = {name: f"C{k % 10}" for k, name in enumerate(estimators)}
+    grid = np.linspace(0, 1, 501)
     for ax, dataset in zip(axes.ravel(), datasets):
-        for estimator, curve in roc[roc["dataset"] == dataset].groupby("estimator", sort=False):
-            label = estimator
-            point = None
+        for estimator, rows in roc[roc["dataset"] == dataset].groupby("estimator", sort=False):
+            colour = colours.get(estimator, "black")
+            label, point = estimator, None
+            chosen = None
             if scores is not None:
-                row = scores[
-                    (scores["dataset"] == dataset)
-                    & (scores["estimator"] == estimator)
-                    & (scores["split"] == split)
-                ]
-                if len(row):
-                    label = f"{estimator} (AUC {row['test_roc_auc'].iloc[0]:.3f})"
-                    point = row[["test_fpr_default", "test_tpr_default"]].iloc[0]
-                    point = point.to_numpy(dtype=float)
-            ax.plot(curve["fpr"], curve["tpr"], color=colours[estimator], label=label)
+                chosen = scores[(scores["dataset"] == dataset) & (scores["estimator"] == estimator)]
+                if split is not None:
+                    chosen = chosen[chosen["split"] == split]
+            if chosen is not None and len(chosen):
+                aucs = chosen["test_roc_auc"].dropna()
+                if len(aucs) > 1:
+                    label = f"{estimator} (AUC {aucs.mean():.3f} +- {aucs.std(ddof=1):.3f})"
+                elif len(aucs):
+                    label = f"{estimator} (AUC {aucs.iloc[0]:.3f})"
+                if {"test_fpr_default", "test_tpr_default"} <= set(chosen.columns):
+                    point = chosen[["test_fpr_default", "test_tpr_default"]].mean().to_numpy(float)
+            curves = [
+                (curve["fpr"].to_numpy(float), curve["tpr"].to_numpy(float))
+                for _, curve in rows.groupby("split", sort=True)
+            ]
+            if chosen is not None and _is_chance(chosen["test_roc_auc"].to_numpy(float)):
+                # A model that ranks nothing lies on the diagonal: grey, out of the way.
+                ax.plot(*curves[0], color="0.55", linestyle="--", linewidth=1, label=label)
+                continue
+            if split is not None or len(curves) == 1:
+                ax.plot(*curves[0], color=colour, label=label)
+            else:
+                for fpr, tpr in curves:
+                    ax.plot(fpr, tpr, color=colour, linewidth=0.6, alpha=0.3, linestyle="-")
+                ax.plot(grid, _mean_curve(curves, grid), color=colour, linewidth=2, label=label)
             if point is not None and np.isfinite(point).all():
-                ax.plot(*point, "D", color=colours[estimator], markersize=7, mec="black")
+                ax.plot(*point, "D", color=colour, markersize=7, mec="black")
         ax.plot([0, 1], [0, 1], ":", color="grey", linewidth=0.8)
         ax.set_xlabel("false positive rate")
         ax.set_ylabel("true positive rate")
@@ -175,54 +265,88 @@ def plot_roc_curves(roc, scores=None, *, split=0, min_tpr=None):
             for level in (0.90, 0.95, 0.98):
                 if level > min_tpr:
                     ax.axhline(level, color="grey", linewidth=0.6, linestyle="--")
-        ax.set_title(f"{dataset}, split {split} (D = default decision)", fontsize="medium")
-        ax.legend(fontsize="x-small", loc="lower right")
+        which = f"split {split}" if split is not None else "every fold (thin) and their mean"
+        ax.set_title(f"{dataset}: {which}", fontsize="medium")
+        handles, _ = ax.get_legend_handles_labels()
+        handles.append(
+            Line2D(
+                [], [], marker="D", color="0.5", mec="black", linestyle="none",
+                label="default decision (predict)" + ("" if split is not None else ", mean"),
+            )
+        )
+        ax.legend(handles=handles, fontsize="x-small", loc="lower right", framealpha=0.9)
     for ax in axes.ravel()[len(datasets) :]:
         ax.set_visible(False)
     return figure
 
 
-def plot_history(history, *, split=0, scores=None):
+def plot_history(history, *, split=None, scores=None):
     """Subtrain and validation ROC AUC per epoch, one panel per data set and estimator.
 
-    A vertical line marks the epoch kept (``best_epoch`` of ``scores`` when given,
-    else the first epoch of largest validation AUC).
+    With ``split=None`` every fold is drawn (thin lines) with a star at the epoch
+    each kept; with a split, a dashed line marks the epoch kept. The kept epoch is
+    ``best_epoch`` of ``scores`` when given, else the first epoch of largest
+    validation AUC.
 
     Parameters
     ----------
     history : pandas.DataFrame
         ``Benchmark.history_`` (``dataset``, ``estimator``, ``split``, ``epoch``,
         ``train_auc``, ``valid_auc``).
-    split : int, default=0
+    split : int or None, default=None
     scores : pandas.DataFrame, default=None
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib.lines import Line2D
+
     _require(history, ["dataset", "estimator", "split", "epoch"], "history")
-    history = history[history["split"] == split]
-    if history.empty:
-        raise ValueError(f"history has no epochs for split {split}.")
+    if split is not None:
+        history = history[history["split"] == split]
+        if history.empty:
+            raise ValueError(f"history has no epochs for split {split}.")
     datasets = list(dict.fromkeys(history["dataset"]))
     estimators = list(dict.fromkeys(history["estimator"]))
-    figure, axes = _figure(len(datasets), len(estimators), 3.6, 2.8)
+    figure, axes = _figure(len(datasets), len(estimators), 3.2, 2.7)
+    curves = (("train_auc", "subtrain", "C0"), ("valid_auc", "validation", "C1"))
     for r, dataset in enumerate(datasets):
         for c, estimator in enumerate(estimators):
             ax = axes[r, c]
             rows = history[(history["dataset"] == dataset) & (history["estimator"] == estimator)]
-            curves = (("train_auc", "subtrain", "C0"), ("valid_auc", "validation", "C1"))
-            for column, label, colour in curves:
-                if column in rows.columns and rows[column].notna().any():
-                    ax.plot(rows["epoch"], rows[column], label=label, color=colour)
-            best = _best_epoch(rows, scores, dataset, estimator, split)
-            if best is not None:
-                ax.axvline(best, color="grey", linestyle="--", linewidth=0.8)
+            several = split is None and rows["split"].nunique() > 1
+            for fold, fold_rows in rows.groupby("split", sort=True):
+                for column, label, colour in curves:
+                    if column in fold_rows.columns and fold_rows[column].notna().any():
+                        ax.plot(
+                            fold_rows["epoch"],
+                            fold_rows[column],
+                            label=label,
+                            color=colour,
+                            linewidth=0.8 if several else 1.5,
+                            alpha=0.6 if several else 1.0,
+                        )
+                best = _best_epoch(fold_rows, scores, dataset, estimator, fold)
+                if best is None:
+                    continue
+                if several:
+                    kept = fold_rows.loc[fold_rows["epoch"] == best, "valid_auc"]
+                    if len(kept) and np.isfinite(kept.iloc[0]):
+                        ax.plot(best, kept.iloc[0], "*", color="black", markersize=7)
+                else:
+                    ax.axvline(best, color="grey", linestyle="--", linewidth=0.8)
             ax.set_title(f"{dataset} / {estimator}", fontsize="small")
             ax.set_xlabel("epoch")
             ax.set_ylabel("ROC AUC")
             if r == 0 and c == 0:
-                ax.legend(fontsize="x-small")
+                handles = [Line2D([], [], color=colour, label=label) for _, label, colour in curves]
+                handles.append(
+                    Line2D([], [], marker="*", color="black", linestyle="none", label="epoch kept")
+                    if split is None
+                    else Line2D([], [], color="grey", linestyle="--", label="epoch kept")
+                )
+                ax.legend(handles=handles, fontsize="x-small")
     return figure
 
 
@@ -240,7 +364,7 @@ def _best_epoch(rows, scores, dataset, estimator, split):
     return None
 
 
-def save_benchmark_plots(scores, history, roc, folder, *, split=0):
+def save_benchmark_plots(scores, history, roc, folder, *, split=None):
     """Save ``test_auc.png``, ``roc.png``, ``roc_high_tpr.png`` and ``history.png`` in ``folder``.
 
     Only the plots whose tables have rows are written; ``roc_high_tpr.png`` is
@@ -251,8 +375,9 @@ def save_benchmark_plots(scores, history, roc, folder, *, split=0):
     scores, history, roc : pandas.DataFrame
         The tables of a benchmark.
     folder : str or path-like
-    split : int, default=0
-        The split whose ROC curves and training curves are drawn.
+    split : int or None, default=None
+        Draw only this split's ROC curves and training curves; None draws every
+        fold (and the mean ROC curve).
 
     Returns
     -------
@@ -263,7 +388,7 @@ def save_benchmark_plots(scores, history, roc, folder, *, split=0):
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     figures = [("test_auc.png", lambda: plot_test_auc(scores))]
-    if len(roc) and (roc["split"] == split).any():
+    if len(roc) and (split is None or (roc["split"] == split).any()):
         figures.append(("roc.png", lambda: plot_roc_curves(roc, scores, split=split)))
         figures.append(
             (
@@ -271,7 +396,7 @@ def save_benchmark_plots(scores, history, roc, folder, *, split=0):
                 lambda: plot_roc_curves(roc, scores, split=split, min_tpr=0.9),
             )
         )
-    if len(history) and (history["split"] == split).any():
+    if len(history) and (split is None or (history["split"] == split).any()):
         figures.append(("history.png", lambda: plot_history(history, split=split, scores=scores)))
     for name, make in figures:
         path = folder / name

@@ -12,17 +12,30 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
 from imbnn.benchmark import (
+    DEFAULT_ESTIMATORS,
+    ESTIMATORS,
     Benchmark,
     SubtrainAUC,
     default_estimators,
     list_tasks,
+    load_table,
     load_task,
     read_results,
     run_benchmark,
     summarize,
 )
-from imbnn.estimators import FeaturelessClassifier, NetClassifier
+from imbnn.estimators import (
+    ALMClassifier,
+    AUMClassifier,
+    FeaturelessClassifier,
+    NetClassifier,
+    ReMixClassifier,
+)
+from imbnn.thresholds import TunedThresholdClassifier
 from imbnn.metrics import aum_score
 from imbnn.model_selection import SameOtherAllCV, soak_ttest
 
@@ -118,7 +131,8 @@ def test_cache_skips_finished_cells_and_recomputes_changed_ones(tmp_path):
         output=tmp_path,
         progress=False,
     )
-    rerun.run()
+    with pytest.warns(RuntimeWarning, match=f"{cell.name} cannot be read as a benchmark cell"):
+        rerun.run()
     assert rerun.n_cached_ == 2
     other_data = Benchmark(
         {"featureless": FeaturelessClassifier()},
@@ -129,8 +143,10 @@ def test_cache_skips_finished_cells_and_recomputes_changed_ones(tmp_path):
     )
     other_data.run()
     assert other_data.n_cached_ == 0
+    # The folder's table keeps the logistic cells of the earlier runs beside this one's.
     tables = read_results(tmp_path)
-    assert len(tables.scores) == 3 and set(tables.scores["estimator"]) == {"featureless"}
+    assert len(tables.scores) == 6 and other_data.n_folder_cells_ == 6
+    assert tables.scores.groupby("estimator").size().to_dict() == {"featureless": 3, "logistic": 3}
 
 
 def test_an_interrupted_run_keeps_finished_cells_and_failures_can_be_recorded(tmp_path):
@@ -302,7 +318,7 @@ def test_summarize_is_mean_and_sample_sd_over_splits():
     table = summarize(scores)
     assert table["mean"].tolist() == pytest.approx([0.7, 0.9])
     assert table["std"].tolist() == pytest.approx([0.1, 0.0])
-    assert table["n_splits"].tolist() == [3, 3]
+    assert table["n_splits"].tolist() == [3, 3] and table["n_scored"].tolist() == [3, 3]
     with pytest.raises(ValueError, match="no column 'test_gmean'"):
         summarize(scores, score="test_gmean")
 
@@ -341,18 +357,88 @@ def test_bundled_tasks_and_default_estimators():
     assert list_tasks()[:2] == ["breast_cancer", "digits"]
     cancer = load_task("breast_cancer")
     assert cancer.data.shape == (396, 30) and cancer.target.sum() == 39  # 357 benign, 10% malignant
-    assert set(default_estimators()) == {
+    assert list(default_estimators()) == list(DEFAULT_ESTIMATORS) == [
         "featureless",
         "cross_entropy",
         "cross_entropy_balanced",
         "aum",
+        "remix",
+        "alm",
+        "logistic_balanced",
+        "hgb",
+    ]
+    families = ["featureless", "cross_entropy", "cross_entropy_balanced", "aum", "remix", "alm"]
+    assert set(ESTIMATORS) == {
+        *families,
+        *(f"{name}_tuned" for name in families),
+        "logistic",
+        "logistic_balanced",
+        "hgb",
+        "mlp",
     }
     balanced = default_estimators(["cross_entropy_balanced"], network="linear")[
         "cross_entropy_balanced"
     ]
     assert balanced[-1].class_weight == "balanced" and balanced[-1].module.__name__ == "LinearNet"
+    made = default_estimators(["remix", "alm", "aum_tuned", "logistic_balanced", "mlp"])
+    assert isinstance(made["remix"][-1], ReMixClassifier)
+    assert isinstance(made["alm"][-1], ALMClassifier)
+    tuned = made["aum_tuned"]
+    assert isinstance(tuned, TunedThresholdClassifier) and isinstance(tuned.estimator[-1], AUMClassifier)
+    assert made["logistic_balanced"][-1].class_weight == "balanced"
+    assert isinstance(made["mlp"][-1], MLPClassifier) and isinstance(
+        made["mlp"][0].transformers[0][1][-1], StandardScaler
+    )
     with pytest.raises(ValueError, match="Unknown estimator"):
         default_estimators(["svm"])
+
+
+def test_tuned_estimator_is_scored_and_its_network_history_kept():
+    X, y = _task()
+    tuned = TunedThresholdClassifier(
+        NetClassifier(**_nets()["net"].get_params(deep=False) | {"max_epochs": 3}),
+        scoring="balanced_accuracy",
+        cv=0.25,
+        refit=False,
+        random_state=0,
+    )
+    bench = Benchmark({"tuned": tuned}, {"task": (X, y)}, cv=2, progress=False)
+    scores = bench.run()
+    assert (scores["n_epochs"] == 3).all() and len(bench.history_) == 2 * 3
+    train, test = next(StratifiedKFold(2, shuffle=True, random_state=0).split(X, y))
+    model = clone(tuned).fit(X[train], y[train])
+    prediction = model.predict(X[test])
+    assert scores.loc[0, "test_balanced_accuracy"] == pytest.approx(
+        balanced_accuracy_score(y[test], prediction)
+    )
+    assert scores.loc[0, "test_roc_auc"] == pytest.approx(
+        roc_auc_score(y[test], model.predict_proba(X[test])[:, 1])
+    )
+
+
+def test_user_table_with_categories_and_missing_values(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 300
+    colour = rng.choice(["red", "green", "blue"], n).astype(object)
+    size = rng.normal(size=n)
+    label = np.where(size + (colour == "red") + rng.normal(scale=0.5, size=n) > 1.5, "yes", "no")
+    size[rng.random(n) < 0.1] = np.nan
+    colour[rng.random(n) < 0.1] = None
+    path = tmp_path / "table.csv"
+    pd.DataFrame({"size": size, "colour": colour, "label": label}).to_csv(path, index=False)
+    task = load_table(path, "label")
+    minority = pd.Series(label).value_counts().idxmin()
+    assert task.positive == minority and task.target.sum() == (label == minority).sum()
+    estimators = default_estimators(["logistic", "cross_entropy"], max_epochs=3)
+    scores = run_benchmark(estimators, {"table": task}, cv=3, progress=False)
+    assert scores["test_roc_auc"].notna().all() and (scores["test_roc_auc"] > 0.6).all()
+    with pytest.raises(ValueError, match="has no column 'target'; its columns: size, colour, label"):
+        load_table(path, "target")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_table(tmp_path / "absent.csv", "label")
+    pd.DataFrame({"x": [1, 2], "label": ["a", "a"]}).to_csv(tmp_path / "one.csv", index=False)
+    with pytest.raises(ValueError, match="has one class \\('a'\\)"):
+        load_table(tmp_path / "one.csv", "label")
 
 
 @pytest.mark.data

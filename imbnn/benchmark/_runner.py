@@ -230,10 +230,23 @@ class Benchmark:
         Returns
         -------
         pandas.DataFrame
-            One row per (data set, estimator, split) with the split's description.
+            One row per (data set, estimator, split) with the split's description
+            and, with ``output``, the cell's ``fingerprint`` (the cache reuses a cell
+            only while it is unchanged).
+
+        Raises
+        ------
+        UnfingerprintableError
+            With ``output``, for an estimator parameter the cache cannot identify
+            (a lambda, a closure): the message names it and the fix.
         """
         self._check()
-        return pd.DataFrame([cell["info"] for cell in self._cells(self._datasets())])
+        with_fingerprints = self.output is not None
+        rows = [
+            {**cell["info"], **({"fingerprint": cell["fingerprint"]} if with_fingerprints else {})}
+            for cell in self._cells(self._datasets(), fingerprints=with_fingerprints)
+        ]
+        return pd.DataFrame(rows)
 
     def _cells(self, datasets, fingerprints=False):
         splitter = self._splitter()
@@ -462,8 +475,14 @@ def unscored_notes(scores, score="test_roc_auc"):
         if not len(missing):
             continue
         reasons = []
+        if "error" in missing.columns and missing["error"].notna().any():
+            failed = missing["error"].notna()
+            reasons.append(f"{int(failed.sum())} failed (see the error column)")
+            missing = missing[~failed]
         positives = missing.get("n_test_positive")
-        if positives is not None and "n_test" in missing.columns:
+        if not len(missing):
+            pass
+        elif positives is not None and "n_test" in missing.columns:
             no_positive = int((positives == 0).sum())
             no_negative = int((positives == missing["n_test"]).sum())
             other = len(missing) - no_positive - no_negative
@@ -475,8 +494,9 @@ def unscored_notes(scores, score="test_roc_auc"):
                 reasons.append(f"{other} failed or lacked a class")
         else:
             reasons.append(f"{len(missing)} lacked a class or failed")
+        n_scored = int(rows[score].notna().sum())
         notes.append(
-            f"{estimator} on {dataset}: {len(rows) - len(missing)} of {len(rows)} folds scored; "
+            f"{estimator} on {dataset}: {n_scored} of {len(rows)} folds scored; "
             + ", ".join(reasons)
         )
     return notes
