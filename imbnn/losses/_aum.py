@@ -7,17 +7,70 @@ Classification and Changepoint Detection", JMLR 24(70), 2023.
 import torch
 
 from ._base import ImbalancedLoss, as_weights
+from ._sort import sort_descending
 
 __all__ = ["AUMLoss", "aum_with_gradient"]
 
 VARIANTS = ("rate", "count")
 
 
+def _check_variant(variant):
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}; got {variant!r}.")
+
+
+# Row k of the step table: [false-positive step, step] of an example of class k.
+_TABLE_MASK = {}
+
+
+def _table_mask(dtype, device):
+    key = (dtype, device)
+    if key not in _TABLE_MASK:
+        _TABLE_MASK[key] = torch.tensor([[1, 1], [0, 1]], dtype=dtype, device=device)
+    return _TABLE_MASK[key]
+
+
+def _step_table(label, weight, variant, dtype):
+    """Steps per unit weight by class (rows: negative, positive) and the positives' total step.
+
+    ``"rate"`` divides by the class's total weight; a class without weight keeps
+    steps of 0 (it is divided by 1), so a one-class batch has AUM 0 and gradient 0.
+    """
+    # Sums, not bincount: bincount costs as much as the sort from 10**4 rows.
+    if weight is None:
+        positive_total = label.sum()
+        totals = torch.stack([label.shape[0] - positive_total, positive_total]).to(dtype)
+    else:
+        positive_total = torch.dot(weight, label.to(dtype))
+        totals = torch.stack([weight.sum() - positive_total, positive_total])
+    if variant == "count":
+        return _table_mask(dtype, label.device), totals[1]
+    per_unit = torch.where(totals > 0, totals, 1.0).reciprocal_()
+    return per_unit[:, None] * _table_mask(dtype, label.device), (totals * per_unit)[1]
+
+
 def aum_with_gradient(scores, is_positive, sample_weight=None, variant="rate"):
     """AUM of binary scores and its directional-derivative gradient.
 
-    One sort, then cumulative sums over the groups of tied thresholds: O(n log n)
-    time and O(n) memory, on any device and dtype.
+    One sort, then cumulative sums: O(n log n) time and O(n) memory, on any device
+    and dtype. Scores are sorted by their bits as integers (a radix sort) on the
+    CPU in float32 and float64, which orders them exactly as ``torch.sort`` does.
+
+    In the order of decreasing score (increasing threshold ``t = -s``), with
+    ``c_j`` example ``j``'s step (its weight, divided by its class's total weight
+    for ``"rate"``) and ``C``, ``FP`` the running sums of all steps and of the
+    negatives' steps, ``D = C - FN_total`` is ``FP - FN`` just above each
+    threshold, so that
+
+    - ``AUM = sum_j (s_j - s_{j+1}) min(FP_j, FP_j - D_j)``: the gaps inside a group
+      of tied scores are 0, so this sum needs no grouping;
+    - the mean of example ``j``'s two one-sided derivatives (Hillman & Hocking's
+      rule, methods.md 1.2) is ``FP-step_j - (clip(D_after, 0, c_j) -
+      clip(-D_before, 0, c_j) + c_j) / 2``, with ``D_after``/``D_before`` the
+      values of ``D`` just above and just below the example's group of tied
+      scores. Without ties they are ``D_j`` and ``D_j - c_j``, and the gradient
+      simplifies to ``FP-step_j - clip(D_j, 0, c_j)``: ties are detected from the
+      sorted scores and only then are the groups formed.
 
     Parameters
     ----------
@@ -25,7 +78,7 @@ def aum_with_gradient(scores, is_positive, sample_weight=None, variant="rate"):
         Real-valued scores, larger meaning more positive.
     is_positive : torch.Tensor of bool, shape (n,)
     sample_weight : torch.Tensor of shape (n,) or None
-        Each example's false-positive or false-negative step size.
+        Each example's false-positive or false-negative step size (non-negative).
     variant : {"rate", "count"}
         ``"rate"`` normalises the steps of each class to sum to 1 (min(FPR, FNR)),
         ``"count"`` keeps the raw weights (min(FP, FN)).
@@ -36,51 +89,63 @@ def aum_with_gradient(scores, is_positive, sample_weight=None, variant="rate"):
     gradient : torch.Tensor of shape (n,)
         The mean of the two one-sided directional derivatives of AUM with respect to
         each score, defined also at ties (where AUM has no gradient).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import aum_with_gradient
+    >>> aum, gradient = aum_with_gradient(
+    ...     torch.tensor([2.0, -3.5, -1.0, 1.5]), torch.tensor([False, False, True, True])
+    ... )
+    >>> aum.item(), gradient.tolist()
+    (1.5, [0.5, 0.0, -0.5, 0.0])
     """
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}; got {variant!r}.")
-    weight = as_weights(sample_weight, scores)
-    zero = torch.zeros((), dtype=scores.dtype, device=scores.device)
-    fp_step = torch.where(is_positive, zero, weight)
-    fn_step = torch.where(is_positive, weight, zero)
-    if variant == "rate":
-        fp_total, fn_total = fp_step.sum(), fn_step.sum()
-        # A class absent from the batch has all-zero steps; dividing by 1 keeps them 0.
-        fp_step = fp_step / torch.where(fp_total > 0, fp_total, torch.ones_like(fp_total))
-        fn_step = fn_step / torch.where(fn_total > 0, fn_total, torch.ones_like(fn_total))
+    _check_variant(variant)
+    weight = None if sample_weight is None else as_weights(sample_weight, scores)
+    return _aum_and_gradient(scores, is_positive.bool(), weight, variant)
 
-    thresholds, order = torch.sort(-scores)
-    group_threshold, group_of_sorted = torch.unique_consecutive(thresholds, return_inverse=True)
-    n_groups = group_threshold.shape[0]
-    fp_sorted, fn_sorted = fp_step[order], fn_step[order]
-    fp_group = torch.zeros(n_groups, dtype=scores.dtype, device=scores.device)
-    fp_group.scatter_add_(0, group_of_sorted, fp_sorted)
-    fn_group = torch.zeros_like(fp_group).scatter_add_(0, group_of_sorted, fn_sorted)
 
-    # "after": the constant c just above the group's threshold (group counted as FP, not FN);
-    # "before": just below it. Reverse cumsum keeps FN exactly 0 after the last group.
-    fp_after = torch.cumsum(fp_group, 0)
-    fp_before = fp_after - fp_group
-    fn_before = torch.flip(torch.cumsum(torch.flip(fn_group, (0,)), 0), (0,))
-    fn_after = fn_before - fn_group
-
-    min_after = torch.minimum(fp_after, fn_after)
-    aum = ((group_threshold[1:] - group_threshold[:-1]) * min_after[:-1]).sum()
-
-    # One-sided derivatives with respect to the score (methods.md 1.2).
-    fp_a, fn_a = fp_after[group_of_sorted], fn_after[group_of_sorted]
-    fp_b, fn_b = fp_before[group_of_sorted], fn_before[group_of_sorted]
-    left = torch.minimum(fp_a, fn_a) - torch.minimum(fp_a - fp_sorted, fn_a + fn_sorted)
-    right = torch.minimum(fp_b + fp_sorted, fn_b - fn_sorted) - torch.minimum(fp_b, fn_b)
-    gradient = torch.empty_like(scores)
-    gradient[order] = (left + right) / 2
+def _aum_and_gradient(scores, is_positive, weight, variant):
+    """:func:`aum_with_gradient` on checked inputs: bool labels, weights in the scores' dtype."""
+    s, order = sort_descending(scores)
+    label = is_positive.long()
+    table, fn_total = _step_table(label, weight, variant, s.dtype)
+    steps = table.index_select(0, label.index_select(0, order))
+    if weight is not None:
+        steps = steps * weight.index_select(0, order)[:, None]
+    fp_step, step = steps.unbind(1)
+    fp, total = steps.cumsum(0).unbind(1)
+    d = total - fn_total  # FP - FN just above each threshold
+    d_positive = torch.relu(d)
+    gaps = s[:-1] - s[1:]
+    aum = torch.dot(gaps, (fp - d_positive)[:-1])
+    if bool(gaps.all()):
+        gradient_sorted = fp_step - torch.minimum(d_positive, step)
+    else:
+        gradient_sorted = _tied_gradient(gaps, d, step, fp_step, fn_total)
+    gradient = torch.empty_like(gradient_sorted).index_put_((order,), gradient_sorted)
     return aum, gradient
+
+
+def _tied_gradient(gaps, d, step, fp_step, fn_total):
+    """The general gradient, with ``D`` before and after each group of tied scores."""
+    new_group = gaps != 0
+    group = torch.cumsum(new_group, 0)
+    group = torch.cat([group.new_zeros(1), group])
+    after = torch.cat([new_group, new_group.new_ones(1)])
+    # D just below a group is D just above the group before it (-FN_total before the first).
+    d_group = torch.cat([-fn_total.reshape(1), d[after]])
+    d_before, d_after = d_group[group], d_group[group + 1]
+    clip_after = torch.minimum(torch.relu(d_after), step)
+    clip_before = torch.minimum(torch.relu(-d_before), step)
+    return fp_step - 0.5 * (clip_after - clip_before + step)
 
 
 class _AUMFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, scores, is_positive, sample_weight, variant):
-        aum, gradient = aum_with_gradient(scores.detach(), is_positive, sample_weight, variant)
+    def forward(ctx, scores, is_positive, weight, variant):
+        # Autograd is off inside forward: no detach needed.
+        aum, gradient = _aum_and_gradient(scores, is_positive, weight, variant)
         ctx.save_for_backward(gradient)
         return aum
 
@@ -121,18 +186,16 @@ class AUMLoss(ImbalancedLoss):
 
     def __init__(self, variant="rate"):
         super().__init__()
-        if variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}; got {variant!r}.")
+        _check_variant(variant)
         self.variant = variant
 
     def forward(self, scores, target, sample_weight=None):
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
-        if sample_weight is not None:
-            sample_weight = as_weights(sample_weight, scores).detach()
+        weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
         if scores.ndim == 1:
-            return _AUMFunction.apply(scores, target == 1, sample_weight, self.variant)
+            return _AUMFunction.apply(scores, target == 1, weight, self.variant)
         per_class = [
-            _AUMFunction.apply(scores[:, k], target == k, sample_weight, self.variant)
+            _AUMFunction.apply(scores[:, k], target == k, weight, self.variant)
             for k in range(scores.shape[1])
         ]
         return torch.stack(per_class).mean()

@@ -1,0 +1,216 @@
+"""Each fast path of the exact losses against brute force, on both sides of its switch.
+
+The paths: the integer (radix) sort of float scores, AUM's no-ties gradient and its
+general gradient at ties, and the dense O(n+ n-) small-batch form of the pairwise
+losses against their O(n log n) / chunked large-batch forms.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from imbnn.losses import (
+    AllPairsSquaredHingeLoss,
+    AUMLoss,
+    PairwiseHingeLoss,
+    PairwiseLogisticLoss,
+    aum_with_gradient,
+)
+from imbnn.losses import _aum, _pairwise, _sort
+from imbnn.losses._sort import sort_descending
+
+
+@pytest.fixture(params=["comparison", "radix"])
+def sort_path(request, monkeypatch):
+    """Run a test with torch's float sort and again with the integer sort at every size."""
+    monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", 10**9 if request.param == "comparison" else 0)
+    return request.param
+
+
+# --------------------------------------------------------------------- the integer sort
+
+
+SPECIAL = [0.0, -0.0, 1e-45, -1e-45, 1e-310, -1e-310, 3.5, -3.5, float("inf"), -float("inf")]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("n", [50, 2**15 + 3])
+def test_integer_sort_equals_torch_sort(dtype, n, monkeypatch):
+    monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", 0)
+    generator = torch.Generator().manual_seed(n)
+    scores = torch.randn(n, generator=generator, dtype=dtype) * 10
+    scores[: len(SPECIAL)] = torch.tensor(SPECIAL, dtype=dtype)
+    scores[len(SPECIAL) : 2 * len(SPECIAL)] = torch.tensor(SPECIAL, dtype=dtype)  # ties
+    scores[-20:] = torch.round(scores[-20:])
+    values, order = sort_descending(scores)
+    expected, _ = torch.sort(scores, descending=True)
+    # Bit for bit, except that -0.0 and 0.0 (equal) may come in either order.
+    assert torch.equal(values, expected)
+    int_dtype = torch.int64 if dtype == torch.float64 else torch.int32
+    nonzero = expected != 0
+    assert torch.equal(values.view(int_dtype)[nonzero], expected.view(int_dtype)[nonzero])
+    assert torch.equal(scores[order], values)
+    assert torch.equal(torch.sort(order).values, torch.arange(n))
+
+
+def test_integer_sort_is_used_on_large_cpu_float_batches():
+    scores = torch.randn(2**15)
+    assert _sort._RADIX_MIN_ROWS <= 2**15
+    values, order = sort_descending(scores)
+    assert torch.equal(values, torch.sort(scores, descending=True).values)
+    assert torch.equal(scores[order], values)
+
+
+# --------------------------------------------------------------------- AUM
+
+
+def numpy_aum(scores, labels, weights, variant):
+    """AUM by np.unique over thresholds: sum over gaps of min(FP, FN) (methods.md 1.1)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    positive = np.asarray(labels) == 1
+    weights = np.asarray(weights, dtype=np.float64)
+    if variant == "rate":
+        totals = np.array([weights[~positive].sum(), weights[positive].sum()])
+        totals[totals == 0] = 1
+        weights = weights / np.where(positive, totals[1], totals[0])
+    thresholds, group = np.unique(-scores, return_inverse=True)
+    fp_group = np.bincount(group, weights * ~positive, minlength=len(thresholds))
+    fn_group = np.bincount(group, weights * positive, minlength=len(thresholds))
+    fp = np.cumsum(fp_group)
+    fn = fn_group[::-1].cumsum()[::-1] - fn_group
+    return float(np.sum(np.diff(thresholds) * np.minimum(fp, fn)[:-1]))
+
+
+def finite_difference_gradient(scores, labels, weights, variant, step):
+    """Mean of the two one-sided differences: exact for a step below every gap (AUM is piecewise linear)."""
+    base = numpy_aum(scores, labels, weights, variant)
+    gradient = np.empty(len(scores))
+    for i in range(len(scores)):
+        up, down = scores.copy(), scores.copy()
+        up[i] += step
+        down[i] -= step
+        right = numpy_aum(up, labels, weights, variant) - base
+        left = base - numpy_aum(down, labels, weights, variant)
+        gradient[i] = (left + right) / (2 * step)
+    return gradient
+
+
+def aum_data(n, ties, seed, weighted):
+    rng = np.random.default_rng(seed)
+    if ties:  # about 20 distinct values, and -0.0 tied with 0.0
+        scores = np.round(rng.normal(size=n) * 3) / 2
+        scores[:3] = [0.0, -0.0, 0.0]
+    else:
+        scores = rng.permutation(np.arange(n, dtype=np.float64)) / 4 - n / 8
+    labels = (rng.uniform(size=n) < 0.3).astype(int)
+    labels[:2] = [0, 1]
+    weights = rng.uniform(0.1, 3.0, size=n) if weighted else np.ones(n)
+    return scores, labels, weights
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("variant", ["rate", "count"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_aum_paths_match_finite_differences(ties, weighted, variant, dtype, sort_path):
+    n = 120
+    scores, labels, weights = aum_data(n, ties, seed=int(ties) + 2 * int(weighted), weighted=weighted)
+    x = torch.tensor(scores, dtype=dtype, requires_grad=True)
+    weight = torch.tensor(weights, dtype=dtype) if weighted else None
+    loss = AUMLoss(variant)(x, torch.tensor(labels), sample_weight=weight)
+    loss.backward()
+    # Scores are multiples of 1/4 (float32-exact); weights enter the reference in float32 too.
+    weights = np.asarray(torch.tensor(weights, dtype=dtype), dtype=np.float64)
+    expected = numpy_aum(scores, labels, weights, variant)
+    expected_gradient = finite_difference_gradient(scores, labels, weights, variant, step=1e-3)
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-10
+    scale = 1.0 if variant == "rate" else n
+    assert loss.dtype == dtype and x.grad.dtype == dtype
+    assert loss.item() == pytest.approx(expected, abs=tolerance * scale * n)
+    np.testing.assert_allclose(x.grad.numpy(), expected_gradient, atol=tolerance * scale)
+
+
+def test_aum_no_ties_path_and_tied_path_agree_without_ties():
+    # The general (tied) gradient must reduce to the no-ties formula when every group has one score.
+    generator = torch.Generator().manual_seed(3)
+    scores = torch.randn(500, generator=generator, dtype=torch.float64)
+    positive = torch.rand(500, generator=generator) < 0.2
+    weight = torch.rand(500, generator=generator, dtype=torch.float64) + 0.1
+    _, gradient = aum_with_gradient(scores, positive, weight)
+    s, order = torch.sort(scores, descending=True)
+    label = positive.long()
+    table, fn_total = _aum._step_table(label, weight, "rate", s.dtype)
+    steps = table[label[order]] * weight[order][:, None]
+    fp_step, step = steps.unbind(1)
+    d = steps[:, 1].cumsum(0) - fn_total
+    tied = _aum._tied_gradient(s[:-1] - s[1:], d, step, fp_step, fn_total)
+    torch.testing.assert_close(gradient[order], tied, rtol=0, atol=1e-12)
+
+
+def test_aum_large_batch_matches_autograd_without_ties_and_float64_with_ties():
+    # Above the integer sort's switch: without ties autograd through a sort is exact.
+    generator = torch.Generator().manual_seed(4)
+    n = 2**15 + 100
+    scores = torch.randperm(n, generator=generator).double() / 8
+    target = (torch.rand(n, generator=generator) < 0.1).long()
+    x = scores.clone().requires_grad_(True)
+    AUMLoss()(x, target).backward()
+    y = scores.clone().requires_grad_(True)
+    s, order = torch.sort(y, descending=True)
+    positive = (target[order] == 1).double()
+    fp = torch.cumsum(1 - positive, 0) / (1 - positive).sum()
+    fn = 1 - torch.cumsum(positive, 0) / positive.sum()
+    naive = ((s[:-1] - s[1:]) * torch.minimum(fp, fn)[:-1]).sum()
+    naive.backward()
+    torch.testing.assert_close(x.grad, y.grad, rtol=0, atol=1e-12)
+    # With ties (float32 radix path vs float64 comparison path), value and gradient agree.
+    tied = torch.round(torch.randn(n, generator=generator) * 20) / 4
+    x32 = tied.clone().requires_grad_(True)
+    x64 = tied.double().requires_grad_(True)
+    loss32, loss64 = AUMLoss()(x32, target), AUMLoss()(x64, target)
+    loss32.backward(), loss64.backward()
+    assert loss32.item() == pytest.approx(loss64.item(), rel=1e-5)
+    torch.testing.assert_close(x32.grad.double(), x64.grad, rtol=0, atol=1e-7)
+
+
+# --------------------------------------------------------------------- pairwise losses
+
+
+def naive_pairwise(scores, target, weight, pair_loss):
+    positive, negative = target == 1, target == 0
+    gap = scores[positive][:, None] - scores[negative][None, :]
+    pair_weight = weight[positive][:, None] * weight[negative][None, :]
+    return (pair_weight * pair_loss(gap)).sum() / pair_weight.sum()
+
+
+PAIR = {
+    "pairwise_hinge": (PairwiseHingeLoss, lambda gap: torch.relu(1.0 - gap)),
+    "all_pairs_squared_hinge": (AllPairsSquaredHingeLoss, lambda gap: torch.relu(1.0 - gap) ** 2),
+    "pairwise_logistic": (
+        lambda: PairwiseLogisticLoss(chunk_pairs=64),
+        lambda gap: torch.nn.functional.softplus(-gap),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAIR))
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_pairwise_losses_at_and_around_the_dense_switch(name, offset, weighted, dtype):
+    make, pair_loss = PAIR[name]
+    n = _pairwise._DENSE_MAX_ROWS + offset
+    generator = torch.Generator().manual_seed(offset + 10)
+    scores = torch.round(torch.randn(n, generator=generator, dtype=torch.float64) * 4) / 4
+    target = (torch.rand(n, generator=generator) < 0.2).long()
+    weight = torch.rand(n, generator=generator, dtype=torch.float64) + 0.5
+    x = scores.to(dtype).requires_grad_(True)
+    value = make()(x, target, weight.to(dtype) if weighted else None)
+    (grad,) = torch.autograd.grad(value, x)
+    y = scores.clone().requires_grad_(True)
+    expected = naive_pairwise(y, target, weight if weighted else torch.ones_like(weight), pair_loss)
+    (expected_grad,) = torch.autograd.grad(expected, y)
+    assert value.dtype == dtype and grad.dtype == dtype
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-12
+    assert value.item() == pytest.approx(expected.item(), rel=tolerance, abs=tolerance)
+    torch.testing.assert_close(grad.double(), expected_grad, rtol=0, atol=tolerance / 10)
