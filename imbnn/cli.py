@@ -105,7 +105,8 @@ def main(argv=None):
 
     Argument errors print one line (``imbnn: error: ...``, after argparse's usage
     line for the options it checks itself) and exit with status 2; Ctrl-C prints
-    the command that resumes the run and returns 130.
+    the command that resumes the run and returns 130 (further Ctrl-C are then
+    ignored while the process exits).
 
     Parameters
     ----------
@@ -125,16 +126,14 @@ def main(argv=None):
     try:
         return _benchmark(args, parser)
     except KeyboardInterrupt:
-        # A second Ctrl-C while the message is printed must not end in a traceback.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            print(
-                f"imbnn: interrupted. To resume, run the same command: imbnn {shlex.join(argv)}",
-                file=sys.stderr,
-                flush=True,
-            )
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        # The command is ending: further Ctrl-C (an impatient user) must not turn the
+        # exit into a traceback, so they are ignored from here on.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(
+            f"imbnn: interrupted. To resume, run the same command: imbnn {shlex.join(argv)}",
+            file=sys.stderr,
+            flush=True,
+        )
         return 130
 
 
