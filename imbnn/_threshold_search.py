@@ -32,6 +32,8 @@ from sklearn.metrics import (
     recall_score,
 )
 
+from .utils._compat import scorer_parts
+
 # The relative rule compares log-probabilities; a zero probability would be -inf and a
 # threshold could then never bring that class back, and thresholds would span more
 # than a float's exponent range. Probabilities are floored here for that rule only.
@@ -121,8 +123,11 @@ class ConfusionMatrixScore:
         self.scorer = scorer
         self.classes = np.asarray(classes)
         self.weighted = weighted
-        self.sign = scorer._sign
-        self.closed_form = self._closed_form(scorer._score_func, dict(scorer._kwargs))
+        parts = scorer_parts(scorer)
+        self.sign = parts.sign
+        self.score_func = parts.score_func
+        self.score_kwargs = parts.kwargs
+        self.closed_form = self._closed_form(self.score_func, dict(self.score_kwargs))
         # accuracy and balanced accuracy read only the diagonal: the search then skips
         # the running totals of the predicted classes
         self.needs_predicted = self.closed_form not in (_accuracy, None) and not getattr(
@@ -130,11 +135,11 @@ class ConfusionMatrixScore:
         )
         if self.closed_form is None:
             self._accepts_weight = (
-                "sample_weight" in inspect.signature(scorer._score_func).parameters
+                "sample_weight" in inspect.signature(self.score_func).parameters
             )
             if weighted and not self._accepts_weight:
                 raise ValueError(
-                    f"The scorer's function {scorer._score_func.__name__} does not accept "
+                    f"The scorer's function {self.score_func.__name__} does not accept "
                     "sample_weight, but the fit was given sample weights."
                 )
 
@@ -150,10 +155,10 @@ class ConfusionMatrixScore:
 
     def score_predictions(self, y_true, y_pred, sample_weight=None):
         """The scorer's own value on encoded labels (greater is better)."""
-        kwargs = dict(self.scorer._kwargs)
+        kwargs = dict(self.score_kwargs)
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
-        return self.sign * self.scorer._score_func(
+        return self.sign * self.score_func(
             self.classes[y_true], self.classes[y_pred], **kwargs
         )
 

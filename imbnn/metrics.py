@@ -1,22 +1,36 @@
 """Metrics and scorers for imbalanced classification.
 
-Importing :mod:`imbnn` registers the scorers below by name, so that
-``cross_val_score(..., scoring="neg_aum")`` works next to scikit-learn's
-``"roc_auc"``.
+imbnn's scorers (:data:`SCORERS`) are scorer objects: pass them to any
+scikit-learn function as ``scoring=get_scorer("neg_aum")``. imbnn's own APIs (an
+estimator's ``scoring``, :class:`~imbnn.TunedThresholdClassifier`, the Benchmark,
+the command line) accept their names as strings. Importing imbnn changes nothing
+in scikit-learn.
 """
+
+import difflib
 
 import numpy as np
 import torch
 from imblearn.metrics import geometric_mean_score
-from sklearn.metrics import make_scorer, roc_curve
-from sklearn.metrics._scorer import _SCORERS
+from sklearn.metrics import check_scoring as _sklearn_check_scoring
+from sklearn.metrics import get_scorer as _sklearn_get_scorer
+from sklearn.metrics import get_scorer_names, make_scorer, roc_curve
 from sklearn.utils import check_consistent_length, column_or_1d
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_array
+from sklearn.utils.validation import check_array
+
+from .utils._compat import _check_sample_weight
 
 from .losses import aum_with_gradient
 
-__all__ = ["aum_score", "balanced_brier_score", "register_scorer", "SCORERS", "fpr_at_tpr"]
+__all__ = [
+    "aum_score",
+    "balanced_brier_score",
+    "check_scoring",
+    "fpr_at_tpr",
+    "get_scorer",
+    "register_scorer",
+    "SCORERS",
+]
 
 
 def aum_score(y_true, y_score, *, variant="rate", sample_weight=None, labels=None):
@@ -101,58 +115,88 @@ SCORERS = {
 }
 
 
-def _scoring_name_constraints():
-    """scikit-learn's parameter checks that list the valid scoring strings.
-
-    ``cross_val_score``, ``GridSearchCV`` and others validate ``scoring`` against a
-    set of names taken when scikit-learn was imported; a name must be added to
-    those sets too before it is accepted.
-    """
-    import gc
-
-    import sklearn.feature_selection  # noqa: F401  (modules with a ``scoring`` parameter)
-    import sklearn.inspection  # noqa: F401
-    import sklearn.linear_model  # noqa: F401
-    import sklearn.model_selection  # noqa: F401
-
-    return [
-        obj
-        for obj in gc.get_objects()
-        if isinstance(obj, StrOptions) and {"roc_auc", "accuracy"} <= obj.options
-    ]
-
-
 def register_scorer(name, scorer):
-    """Make ``scorer`` available to scikit-learn as ``scoring=name``.
+    """Make ``scorer`` available to imbnn's APIs as ``scoring=name``.
 
-    scikit-learn resolves scoring strings from its own registry; imbnn adds its
-    scorers there (and to scikit-learn's lists of valid names) when imported.
+    imbnn does not change scikit-learn's own registry: scikit-learn functions take
+    imbnn's scorers as objects (``scoring=imbnn.metrics.get_scorer("neg_aum")``),
+    and imbnn's estimators, :class:`~imbnn.TunedThresholdClassifier`, the Benchmark
+    and the command line accept their names.
 
     Parameters
     ----------
     name : str
+        The scoring name.
     scorer : callable
         A scorer as made by :func:`sklearn.metrics.make_scorer`.
 
     Returns
     -------
-    scorer
+    scorer : callable
+        The scorer, unchanged.
     """
-    global _NAME_CONSTRAINTS
-    if _NAME_CONSTRAINTS is None:
-        _NAME_CONSTRAINTS = _scoring_name_constraints()
     SCORERS[name] = scorer
-    _SCORERS[name] = scorer
-    for constraint in _NAME_CONSTRAINTS:
-        constraint.options.add(name)
     return scorer
 
 
-_NAME_CONSTRAINTS = None
+def get_scorer(scoring):
+    """A scorer from an imbnn or scikit-learn scoring name; a callable is returned as is.
+
+    Parameters
+    ----------
+    scoring : str or callable
+        A name of :data:`SCORERS` (imbnn's), a name of
+        :func:`sklearn.metrics.get_scorer_names`, or a scorer.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)``, greater is better.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from imbnn.metrics import get_scorer
+    >>> X, y = make_classification(random_state=0)
+    >>> scores = cross_val_score(LogisticRegression(), X, y, scoring=get_scorer("neg_aum"))
+    >>> bool((scores <= 0).all())
+    True
+    """
+    if isinstance(scoring, str):
+        if scoring in SCORERS:
+            return SCORERS[scoring]
+        if scoring not in get_scorer_names():
+            names = sorted(set(SCORERS) | set(get_scorer_names()))
+            close = difflib.get_close_matches(scoring, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"{scoring!r} is not a valid scoring name.{hint} Use one of imbnn's "
+                f"{sorted(SCORERS)} or of sklearn.metrics.get_scorer_names()."
+            )
+    return _sklearn_get_scorer(scoring)
 
 
-for _name, _scorer in list(SCORERS.items()):
-    register_scorer(_name, _scorer)
+def check_scoring(estimator, scoring=None):
+    """:func:`sklearn.metrics.check_scoring` that also knows imbnn's scoring names.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator to score.
+    scoring : str, callable or None, default=None
+        A scoring name (imbnn's or scikit-learn's), a scorer, or None for the
+        estimator's ``score`` method.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)``.
+    """
+    if isinstance(scoring, str):
+        return get_scorer(scoring)
+    return _sklearn_check_scoring(estimator, scoring=scoring)
 
 
 def balanced_brier_score(y_true, y_prob, *, labels=None, sample_weight=None):

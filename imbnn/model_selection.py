@@ -13,11 +13,10 @@ import pandas as pd
 from scipy import stats
 from sklearn.model_selection import BaseCrossValidator, StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils import check_random_state
-from sklearn.utils._metadata_requests import UNCHANGED, RequestMethod
-from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import _num_samples, column_or_1d
+from sklearn.utils.validation import column_or_1d
 
 from .datasets._imbalance import _allocate
+from .utils._compat import UNCHANGED, Interval, RequestMethod, _num_samples, validate_params
 
 __all__ = ["SameOtherAllCV", "soak_ttest"]
 

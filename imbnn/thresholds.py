@@ -12,24 +12,28 @@ import math
 from numbers import Integral
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
-from sklearn.metrics import get_scorer
-from sklearn.metrics._scorer import _BaseScorer
 from sklearn.model_selection import StratifiedShuffleSplit, check_cv
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils import _safe_indexing, check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import (
+from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_parameter, indexable
+
+from .metrics import get_scorer
+from .utils._compat import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    StrOptions,
     _check_method_params,
     _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    has_fit_parameter,
-    indexable,
+    _safe_indexing,
+    scorer_parts,
 )
 
 from ._threshold_search import (
@@ -260,10 +264,26 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
             )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y)
+        split_params = {}
+        if get_config()["enable_metadata_routing"]:
+            # As scikit-learn's TunedThresholdClassifierCV: the estimator gets what it
+            # requested (a Pipeline its steps' requests), the splitter its groups.
+            routed = process_routing(
+                self,
+                "fit",
+                **fit_params,
+                **({} if sample_weight is None else {"sample_weight": sample_weight}),
+            )
+            fit_params = dict(routed.estimator.fit)
+            if "splitter" in routed:
+                split_params = dict(routed.splitter.split)
+        elif sample_weight is not None:
             if not has_fit_parameter(self.estimator, "sample_weight"):
                 raise ValueError(
                     f"sample_weight was given but {type(self.estimator).__name__}.fit "
-                    "does not accept sample_weight."
+                    "does not accept sample_weight. Pass it through metadata routing "
+                    "(sklearn.set_config(enable_metadata_routing=True) and the estimator's "
+                    "set_fit_request(sample_weight=True)) for a Pipeline."
                 )
             fit_params = {**fit_params, "sample_weight": sample_weight}
         weight = np.ones(len(y)) if sample_weight is None else sample_weight
@@ -271,7 +291,9 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         metric = ConfusionMatrixScore(scorer, self.classes_, weighted=sample_weight is not None)
         random_state = check_random_state(self.random_state)
 
-        fold_models, validation_parts = self._held_out_probabilities(X, y, fit_params, random_state)
+        fold_models, validation_parts = self._held_out_probabilities(
+            X, y, fit_params, random_state, split_params
+        )
         folds, fold_proba = [], []
         for rows, proba in validation_parts:
             keep = weight[rows] > 0
@@ -383,7 +405,8 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
 
     def _scorer(self):
         scorer = get_scorer(self.scoring) if isinstance(self.scoring, str) else self.scoring
-        if not isinstance(scorer, _BaseScorer) or scorer._response_method != "predict":
+        parts = scorer_parts(scorer)
+        if parts is None or parts.response_method != "predict":
             raise ValueError(
                 f"scoring={self.scoring!r} is not a scorer of predicted labels; decision "
                 "thresholds change only the predicted labels, so use a name such as "
@@ -392,7 +415,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
             )
         return scorer
 
-    def _held_out_probabilities(self, X, y, fit_params, random_state):
+    def _held_out_probabilities(self, X, y, fit_params, random_state, split_params):
         """Fitted fold models and, per validation part, its rows and probabilities."""
         if isinstance(self.cv, str) and self.cv == "prefit":
             if self.refit:
@@ -414,7 +437,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
             )
         else:
             splitter = check_cv(self.cv, y, classifier=True)
-        splits = list(splitter.split(X, y))
+        splits = list(splitter.split(X, y, **split_params))
         if not self.refit and len(splits) > 1:
             raise ValueError(
                 f"refit=False keeps the model of a single split, but cv gives {len(splits)} "
@@ -508,6 +531,32 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         if len(self.classes_) == 2:
             return decision[:, 1] - decision[:, 0]
         return decision
+
+    def get_metadata_routing(self):
+        """How ``fit`` routes metadata: to the estimator's fit and the splitter's split.
+
+        ``sample_weight`` is also consumed by the tuner itself, which weighs the
+        tuning objective with it.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter`.
+        """
+        router = (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        )
+        if not (isinstance(self.cv, str) or isinstance(self.cv, float)):
+            router.add(
+                splitter=check_cv(self.cv, classifier=True),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        return router
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -196,7 +196,17 @@ def test_cross_entropy_stable_at_extreme_logits():
 
 
 def test_registry():
-    assert isinstance(get_loss("aum", variant="count", class_weight=[1, 2]), AUMLoss)
+    assert get_loss("aum", variant="count").variant == "count"
+    # A keyword the loss does not take is an error naming the closest valid one.
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['class_weight'\]"):
+        get_loss("aum", class_weight=[1, 2])
+    with pytest.raises(ValueError, match="Did you mean 'gamma'"):
+        get_loss("focal", gama=0.0)
+    assert get_loss("focal", gamma=0.0).gamma == 0.0
+    with pytest.raises(ValueError, match="Did you mean 'focal'"):
+        get_loss("focall")
+    with pytest.raises(ValueError, match="is an instance"):
+        get_loss(AUMLoss(), variant="count")
     assert get_loss("cross_entropy", class_weight=[1, 2]).class_weight == [1, 2]
     instance = AUMLoss()
     assert get_loss(instance) is instance

@@ -29,7 +29,7 @@ from imbnn.losses import (
     positive_hinge_sums,
 )
 from imbnn.losses import _pairwise
-from imbnn.metrics import fpr_at_tpr
+from imbnn.metrics import fpr_at_tpr, get_scorer
 
 # Every loss of this zoo, with the class counts that fix its class weights (so that
 # duplicating rows changes nothing but the rows).
@@ -537,7 +537,7 @@ def test_grid_search_over_loss_names(small_task):
     grid = GridSearchCV(
         NetClassifier(max_epochs=5, hidden_layer_sizes=(8,), min_per_class=2, random_state=0),
         {"loss": ["pairwise_hinge", "focal", "soft_f1"]},
-        scoring="neg_fpr_at_tpr_90",
+        scoring=get_scorer("neg_fpr_at_tpr_90"),
         cv=2,
     ).fit(X, y)
     assert grid.best_params_["loss"] in {"pairwise_hinge", "focal", "soft_f1"}

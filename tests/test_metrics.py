@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import get_scorer, roc_auc_score
+from sklearn.metrics import roc_auc_score
+
 from sklearn.model_selection import cross_val_score
 
-import imbnn  # noqa: F401  (registers the scorers)
-from imbnn.metrics import aum_score
+from imbnn.metrics import aum_score, get_scorer
 from test_losses import brute_force_aum
 
 
@@ -54,7 +54,7 @@ def test_neg_aum_scorer_in_cross_val_score():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(200, 3))
     y = (X[:, 0] + 0.5 * rng.normal(size=200) > 1).astype(int)
-    scores = cross_val_score(LogisticRegression(), X, y, cv=3, scoring="neg_aum")
+    scores = cross_val_score(LogisticRegression(), X, y, cv=3, scoring=get_scorer("neg_aum"))
     model = LogisticRegression().fit(X, y)
     assert (scores <= 0).all()
     # The scorer ranks by the decision function, and is minus the AUM.

@@ -5,7 +5,9 @@ import pytest
 from imblearn.metrics import geometric_mean_score
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, get_scorer
+from sklearn.metrics import brier_score_loss
+
+from imbnn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 import imbnn  # noqa: F401  (registers the scorers)
@@ -129,7 +131,7 @@ def test_neg_balanced_brier_scorer_in_cross_validation():
     X, y = make_classification(n_samples=300, weights=[0.85], random_state=0)
     model = LogisticRegression()
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
-    scores = cross_val_score(model, X, y, cv=folds, scoring="neg_balanced_brier_score")
+    scores = cross_val_score(model, X, y, cv=folds, scoring=get_scorer("neg_balanced_brier_score"))
     expected = []
     for train, test in folds.split(X, y):
         fitted = LogisticRegression().fit(X[train], y[train])

@@ -6,11 +6,15 @@ from numbers import Real
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-from sklearn.utils._param_validation import Interval
 
-from ..losses import get_loss, positive_hinge_sums
+from ..losses import positive_hinge_sums
 from ..losses._pairwise import _DENSE_MAX_ROWS
+from ..utils._compat import Interval
+from ..utils._docstring import NET_DOCS, Substitution
 from ._base import BaseNetClassifier
+from ._callbacks import scores_of_outputs
+from ._net import build_loss
+from ._skorch_net import ImbnnNet
 
 __all__ = ["ALMClassifier"]
 
@@ -103,163 +107,23 @@ class _PenaltySchedule(Callback):
         net._update_penalty(row["epoch"], None if auc is None or math.isnan(auc) else float(auc))
 
 
-class ALMClassifier(BaseNetClassifier):
-    """Neural network trained on a base loss under ALM's AUC constraint (Sangalli et al. 2021).
-
-    Sangalli, Erdil, Hoetker, Donati and Konukoglu, "Constrained Optimization to
-    Train Neural Networks on Critical and Under-Represented Classes", NeurIPS 2021
-    (arXiv:2102.12894). Screening models run at a high true-positive rate (TPR),
-    where imbalanced data gives high false-positive rates (FPR). ALM adds one
-    equality constraint per positive (critical) training example ``j``::
-
-        q_j = sum_{k negative} max(0, delta - (s_j - s_k)) = 0
-
-    (every negative scores at least ``delta`` below it) and solves the constrained
-    problem with an augmented Lagrangian. On each training batch the objective is::
-
-        base_loss + sum_{j positive in the batch} (mu/2 q_j**2 + lambda_j q_j) / (n+ n-)
-
-    with ``q_j`` taken against the batch's negatives and ``n+``, ``n-`` the batch's
-    class counts. The low-scoring positives, the high-TPR end of the ROC curve,
-    violate the constraint most, so their negatives are pushed down first.
-
-    - ``lambda_j`` is a multiplier of training example ``j``, kept by its row index,
-      starting at 0 and, after every training batch, raised to
-      ``lambda_j + mu q_j`` with that batch's ``q_j`` (never on validation data).
-    - ``mu`` follows the paper's schedule per epoch: multiplied by ``rho`` after the
-      second epoch, later only when the validation AUC fell by more than 0.05 since
-      the previous epoch; frozen at the cap :func:`penalty_limit` or when the
-      validation AUC is 1. Without validation (``validation_fraction=0``) only
-      the increase after epoch 2 happens.
-    - A batch without positives or negatives has no constraint term. At strong
-      imbalance most random batches have no positive: ``min_per_class=1`` gives
-      every batch one (Sangalli et al. used plain random batches).
-
-    The terms of all positives of a batch are summed, as in the paper's equations
-    (the released code's current version keeps only the last positive's term).
-    Sample weights weigh each positive's term and each negative inside ``q_j``, and
-    the normalisation uses the weighted class totals.
-
-    Multi-class tasks (imbnn's extension; the paper's two multi-class variants are
-    not implemented): the binary constraint is applied one-vs-rest to each class
-    in ``critical_classes``, on that class's logit.
+class _ALMNet(ImbnnNet):
+    """The skorch net of ALM: the base loss plus the constraint terms, and the multipliers.
 
     Parameters
     ----------
-    module : torch.nn.Module class or instance, default=None
-        See :class:`~imbnn.estimators.BaseNetClassifier`.
-    base_loss : str, torch.nn.Module class or instance, default="bce"
-        A name in :data:`imbnn.losses.LOSSES` (the paper's: ``"bce"``,
-        ``"weighted_bce"``, ``"class_balanced_bce"``, ``"large_margin"``,
-        ``"asymmetric_large_margin"``, ``"focal"``, ``"asymmetric_focal"``,
-        ``"ldam"``, ``"mbauc"``), a loss class or a loss instance. Its parameters as
-        ``base_loss__<name>``; losses accepting ``class_counts`` get the training
-        class counts.
-    delta : float >= 0, default=0.25
-        Margin of the constraint, in units of the network's scores. Sangalli et
-        al. chose it per setting among 0, 0.1, 0.25, 0.5 and 1.0; 0.25 is the value
-        they chose most often for CIFAR-10 and CIFAR-100 (their released
-        configuration tables).
-    mu : float > 0, default=1e-4
-        Initial penalty ``mu_0``. The paper's grid was ``1e-2`` to ``1e-9`` and its
-        scale is tied to the normalisation by ``n+ n-`` above; the default is
-        imbnn's choice in the middle of that grid, to be tuned by
-        cross-validation with ``delta`` (``benchmarks/reproduce_alm.py`` chose
-        ``mu=1e-2, delta=1.0`` on validation data for LeNet-5 on Fashion-MNIST).
-    rho : float >= 1, default=2.0
-        Growth factor of the penalty (the paper's value).
-    critical_classes : array-like of labels or None, default=None
-        The classes whose examples carry constraints. ``None``: the greater label
-        of a binary task (its positive class); the least frequent class of a
-        multi-class task.
-    **kwargs
-        The parameters of :class:`~imbnn.estimators.BaseNetClassifier`
-        (``hidden_layer_sizes``, ``max_epochs``, ``batch_size``, ``lr``,
-        ``optimizer``, ``validation_fraction``, ``patience``, ``scoring``, ``min_per_class``,
-        ``random_state``, ``device``, ``verbose``, ...).
-
-    Attributes
-    ----------
-    multipliers_ : torch.Tensor of shape (n_samples,)
-        ``lambda_j`` of every row of the data given to ``fit`` (0 for the rows that
-        carry no constraint and for the validation rows).
-    validation_indices_ : ndarray or None
-        Rows of the training data held out for validation.
-    mu_ : float
-        The penalty reached at the end of training.
-    critical_classes_ : ndarray
-        The labels of the classes with constraints.
-    history_ : skorch.History
-        Per epoch: ``train_loss`` (base loss plus constraint terms), ``alm_mu``
-        (the penalty used in the epoch) and, with validation, ``valid_loss``
-        (base loss only) and ``valid_auc``.
-    classes_, n_features_in_, feature_names_in_, module_, best_epoch_, n_epochs_
-        As in :class:`~imbnn.estimators.NetClassifier`.
-
-    See Also
-    --------
-    imbnn.metrics.fpr_at_tpr : the paper's measure, FPR at TPR 0.90, 0.95, 0.98.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> from imbnn.estimators import ALMClassifier
-    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
-    >>> clf = ALMClassifier(delta=0.5, mu=1e-3, max_epochs=10, random_state=0).fit(X, y)
-    >>> clf.predict_proba(X[:2]).shape, float(clf.multipliers_.min()) >= 0
-    ((2, 2), True)
+    critical_indices : ndarray of int
+        Encoded classes that carry constraints.
+    delta, mu, rho : float
+        As in :class:`ALMClassifier`.
     """
 
-    _parameter_constraints = {
-        **BaseNetClassifier._parameter_constraints,
-        "base_loss": [str, type, torch.nn.Module],
-        "delta": [Interval(Real, 0, None, closed="left")],
-        "mu": [Interval(Real, 0, None, closed="neither")],
-        "rho": [Interval(Real, 1, None, closed="left")],
-        "critical_classes": ["array-like", None],
-    }
-
-    prefixes_ = BaseNetClassifier.prefixes_ + ["base_loss"]
-
-    def __init__(
-        self,
-        module=None,
-        *,
-        base_loss="bce",
-        delta=0.25,
-        mu=1e-4,
-        rho=2.0,
-        critical_classes=None,
-        **kwargs,
-    ):
+    def __init__(self, module, *, critical_indices, delta, mu, rho, **kwargs):
         super().__init__(module, **kwargs)
-        self.base_loss = base_loss
+        self.critical_indices = critical_indices
         self.delta = delta
         self.mu = mu
         self.rho = rho
-        self.critical_classes = critical_classes
-
-    # ------------------------------------------------------------------ set-up
-
-    def _build_loss(self):
-        params = self.get_params_for("base_loss")
-        params.setdefault("class_counts", self.class_counts_.tolist())
-        return get_loss(self.base_loss, **params)
-
-    def _critical_indices(self):
-        """Encoded classes that carry constraints, from ``critical_classes``."""
-        if self.critical_classes is None:
-            if len(self.classes_) == 2:
-                return np.array([1])
-            return np.array([int(np.argmin(self.class_counts_))])
-        labels = np.atleast_1d(np.asarray(self.critical_classes))
-        unknown = [label for label in labels.tolist() if label not in self.classes_.tolist()]
-        if unknown or len(labels) == 0:
-            raise ValueError(
-                f"critical_classes must be labels of y; got {labels.tolist()}, "
-                f"the classes are {self.classes_.tolist()}."
-            )
-        return np.unique(np.searchsorted(self.classes_, labels))
 
     def initialize(self):
         super().initialize()
@@ -268,26 +132,15 @@ class ALMClassifier(BaseNetClassifier):
         self.mu_ = float(self.mu)
         self.mu_frozen_ = False
         self.previous_valid_auc_ = None
+        self.critical_indices_ = np.asarray(self.critical_indices)
         return self
-
-    def get_default_callbacks(self):
-        callbacks = super().get_default_callbacks()
-        names = [name for name, _ in callbacks]
-        # After the validation AUC is recorded, before early stopping and the log.
-        after = "valid_auc" if "valid_auc" in names else "finite_loss"
-        callbacks.insert(names.index(after) + 1, ("alm_penalty", _PenaltySchedule()))
-        return callbacks
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
-        self.critical_indices_ = self._critical_indices()
-        self.critical_classes_ = self.classes_[self.critical_indices_]
         n_rows = len(X)
         if self.multipliers_ is None or len(self.multipliers_) != n_rows:
             # One multiplier per row of the fit data, addressed by the batches' row indices.
             self.multipliers_ = torch.zeros(n_rows, dtype=torch.float32, device=self.device)
-
-    # ------------------------------------------------------------------ training
 
     def _constraint_terms(self, scores, info):
         """The batch's ALM terms and, per critical class, the positives' rows and ``q``.
@@ -355,10 +208,11 @@ class ALMClassifier(BaseNetClassifier):
         return penalty, updates
 
     def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
+        if not self.module_.training:
+            self.module_.train()
         X, info = batch
-        y_pred = self.infer(X, **fit_params)
-        scores = self._scores(y_pred)
+        y_pred = self.module_(X)
+        scores = scores_of_outputs(y_pred)
         base = self.criterion_(scores, info["y"], sample_weight=info["sample_weight"])
         penalty, updates = self._constraint_terms(scores, info)
         loss = base if penalty is None else base + penalty
@@ -393,3 +247,202 @@ class ALMClassifier(BaseNetClassifier):
                 self.mu_ = limit
                 self.mu_frozen_ = True
         self.previous_valid_auc_ = valid_auc
+
+
+@Substitution(**NET_DOCS)
+class ALMClassifier(BaseNetClassifier):
+    """Neural network trained on a base loss under ALM's AUC constraint (Sangalli et al. 2021).
+
+    Sangalli, Erdil, Hoetker, Donati and Konukoglu, "Constrained Optimization to
+    Train Neural Networks on Critical and Under-Represented Classes", NeurIPS 2021
+    (arXiv:2102.12894). Screening models run at a high true-positive rate (TPR),
+    where imbalanced data gives high false-positive rates (FPR). ALM adds one
+    equality constraint per positive (critical) training example ``j``::
+
+        q_j = sum_{k negative} max(0, delta - (s_j - s_k)) = 0
+
+    (every negative scores at least ``delta`` below it) and solves the constrained
+    problem with an augmented Lagrangian. On each training batch the objective is::
+
+        base_loss + sum_{j positive in the batch} (mu/2 q_j**2 + lambda_j q_j) / (n+ n-)
+
+    with ``q_j`` taken against the batch's negatives and ``n+``, ``n-`` the batch's
+    class counts. The low-scoring positives, the high-TPR end of the ROC curve,
+    violate the constraint most, so their negatives are pushed down first.
+
+    - ``lambda_j`` is a multiplier of training example ``j``, kept by its row index,
+      starting at 0 and, after every training batch, raised to
+      ``lambda_j + mu q_j`` with that batch's ``q_j`` (never on validation data).
+    - ``mu`` follows the paper's schedule per epoch: multiplied by ``rho`` after the
+      second epoch, later only when the validation AUC fell by more than 0.05 since
+      the previous epoch; frozen at the cap :func:`penalty_limit` or when the
+      validation AUC is 1. Without validation (``validation_fraction=0``) only
+      the increase after epoch 2 happens.
+    - A batch without positives or negatives has no constraint term. At strong
+      imbalance most random batches have no positive: ``min_per_class=1`` gives
+      every batch one (Sangalli et al. used plain random batches).
+
+    The terms of all positives of a batch are summed, as in the paper's equations
+    (the released code's current version keeps only the last positive's term).
+    Sample weights weigh each positive's term and each negative inside ``q_j``, and
+    the normalisation uses the weighted class totals.
+
+    Multi-class tasks (imbnn's extension; the paper's two multi-class variants are
+    not implemented): the binary constraint is applied one-vs-rest to each class
+    in ``critical_classes``, on that class's logit.
+
+    Parameters
+    ----------
+    {module_parameter}
+    base_loss : str, torch.nn.Module class or instance, default="bce"
+        A name in :data:`imbnn.losses.LOSSES` (the paper's: ``"bce"``,
+        ``"weighted_bce"``, ``"class_balanced_bce"``, ``"large_margin"``,
+        ``"asymmetric_large_margin"``, ``"focal"``, ``"asymmetric_focal"``,
+        ``"ldam"``, ``"mbauc"``), a loss class or a loss instance. Its parameters as
+        ``base_loss__<name>``; losses accepting ``class_counts`` get the training
+        class counts.
+    delta : float >= 0, default=0.25
+        Margin of the constraint, in units of the network's scores. Sangalli et
+        al. chose it per setting among 0, 0.1, 0.25, 0.5 and 1.0; 0.25 is the value
+        they chose most often for CIFAR-10 and CIFAR-100 (their released
+        configuration tables).
+    mu : float > 0, default=1e-4
+        Initial penalty ``mu_0``. The paper's grid was ``1e-2`` to ``1e-9`` and its
+        scale is tied to the normalisation by ``n+ n-`` above; the default is
+        imbnn's choice in the middle of that grid, to be tuned by
+        cross-validation with ``delta`` (``benchmarks/reproduce_alm.py`` chose
+        ``mu=1e-2, delta=1.0`` on validation data for LeNet-5 on Fashion-MNIST).
+    rho : float >= 1, default=2.0
+        Growth factor of the penalty (the paper's value).
+    critical_classes : array-like of labels or None, default=None
+        The classes whose examples carry constraints. ``None``: the greater label
+        of a binary task (its positive class); the least frequent class of a
+        multi-class task.
+    {net_parameters}
+    {kwargs_base_loss}
+
+    Attributes
+    ----------
+    {net_attributes}
+    multipliers_ : torch.Tensor of shape (n_samples,)
+        ``lambda_j`` of every row of the data given to ``fit`` (0 for the rows that
+        carry no constraint and for the validation rows).
+    mu_ : float
+        The penalty reached at the end of training.
+    critical_classes_ : ndarray
+        The labels of the classes with constraints.
+
+    The history's ``train_loss`` is the base loss plus the constraint terms, its
+    ``valid_loss`` the base loss only, and ``alm_mu`` the penalty of each epoch.
+
+    See Also
+    --------
+    imbnn.metrics.fpr_at_tpr : the paper's measure, FPR at TPR 0.90, 0.95, 0.98.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from imbnn.estimators import ALMClassifier
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = ALMClassifier(delta=0.5, mu=1e-3, max_epochs=10, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape, float(clf.multipliers_.min()) >= 0
+    ((2, 2), True)
+    """
+
+    _parameter_constraints = {
+        **BaseNetClassifier._parameter_constraints,
+        "base_loss": [str, type, torch.nn.Module],
+        "delta": [Interval(Real, 0, None, closed="left")],
+        "mu": [Interval(Real, 0, None, closed="neither")],
+        "rho": [Interval(Real, 1, None, closed="left")],
+        "critical_classes": ["array-like", None],
+    }
+
+    _prefixes = BaseNetClassifier._prefixes + ("base_loss",)
+    _net_class = _ALMNet
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        base_loss="bce",
+        delta=0.25,
+        mu=1e-4,
+        rho=2.0,
+        critical_classes=None,
+        hidden_layer_sizes=(100,),
+        max_epochs=100,
+        batch_size=256,
+        lr=1e-3,
+        optimizer=torch.optim.Adam,
+        validation_fraction=0.1,
+        patience=10,
+        scoring="roc_auc",
+        min_per_class=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+        warm_start=False,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            hidden_layer_sizes=hidden_layer_sizes,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            scoring=scoring,
+            min_per_class=min_per_class,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            **kwargs,
+        )
+        self.base_loss = base_loss
+        self.delta = delta
+        self.mu = mu
+        self.rho = rho
+        self.critical_classes = critical_classes
+
+    # ------------------------------------------------------------------ set-up
+
+    def _build_loss(self):
+        return build_loss(
+            self.base_loss,
+            self._params_for("base_loss"),
+            class_counts=self.class_counts_,
+            owner="base_loss",
+        )
+
+    def _critical_indices(self):
+        """Encoded classes that carry constraints, from ``critical_classes``."""
+        if self.critical_classes is None:
+            if len(self.classes_) == 2:
+                return np.array([1])
+            return np.array([int(np.argmin(self.class_counts_))])
+        labels = np.atleast_1d(np.asarray(self.critical_classes))
+        unknown = [label for label in labels.tolist() if label not in self.classes_.tolist()]
+        if unknown or len(labels) == 0:
+            raise ValueError(
+                f"critical_classes must be labels of y; got {labels.tolist()}, "
+                f"the classes are {self.classes_.tolist()}."
+            )
+        return np.unique(np.searchsorted(self.classes_, labels))
+
+    def _method_callbacks(self, validation):
+        return [("alm_penalty", _PenaltySchedule())]
+
+    def _net_parameters(self):
+        critical = self._critical_indices()
+        self.critical_classes_ = self.classes_[critical]
+        return {"critical_indices": critical, "delta": self.delta, "mu": self.mu, "rho": self.rho}
+
+    def _after_fit(self, X, y_encoded, sample_weight):
+        self.multipliers_ = self.net_.multipliers_
+        self.mu_ = self.net_.mu_

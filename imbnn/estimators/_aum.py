@@ -1,15 +1,32 @@
-"""AUMClassifier: a network trained on the AUM loss, with calibrated probabilities."""
+"""AUMClassifier: a network trained on the AUM loss, with monotone calibrated probabilities."""
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.utils._param_validation import StrOptions
+import torch
 
 from ..losses import AUMLoss
+from ..utils._compat import StrOptions
+from ..utils._docstring import NET_DOCS, Substitution
 from ._base import BaseNetClassifier
+from ._calibration import MonotoneCalibrator
 
-__all__ = ["AUMClassifier"]
+__all__ = ["AUMClassifier", "calibration_rows"]
 
 
+def calibration_rows(validation_rows, y_encoded, sample_weight, n_classes):
+    """Rows to calibrate on: the validation rows, or all rows when a class lacks weight there.
+
+    A handful of validation positives, or positives of zero weight, cannot fit a
+    probability map; the training rows' scores are optimistic but rank the same way.
+    """
+    if validation_rows is not None:
+        weight = np.ones(len(validation_rows)) if sample_weight is None else sample_weight[validation_rows]
+        per_class = np.bincount(y_encoded[validation_rows], weights=weight, minlength=n_classes)
+        if (per_class > 0).all():
+            return validation_rows
+    return np.arange(len(y_encoded))
+
+
+@Substitution(**NET_DOCS)
 class AUMClassifier(BaseNetClassifier):
     """Neural-network classifier trained on the Area Under Min(FPR, FNR).
 
@@ -18,34 +35,59 @@ class AUMClassifier(BaseNetClassifier):
     one-vs-rest AUM of each class's output, averaged over classes (imbnn's extension).
 
     AUM is unchanged by adding a constant to all scores and scales with them, so the
-    network's scores locate no threshold and carry no probability scale.
-    ``decision_function`` returns them raw; ``predict_proba`` maps them to
-    probabilities with a logistic regression fitted on the validation split's scores
-    (Platt scaling; on the training scores when ``validation_fraction=0``), and
-    ``predict`` takes the most probable class.
+    network's scores locate no threshold and carry no probability scale. After
+    training, a logistic map with a positive slope per class (Platt scaling kept
+    monotone) is fitted on the validation rows' scores (on all training rows when
+    there is no validation split or a class has no weight in it).
+    ``decision_function`` returns the calibrated logit, ``predict_proba`` its
+    probabilities and ``predict`` the class they favour: all three rank rows as the
+    network's scores do, which :meth:`raw_decision_function` returns.
 
     Parameters
     ----------
-    module : torch.nn.Module class or instance, default=None
-        See :class:`~imbnn.estimators.BaseNetClassifier`.
+    {module_parameter}
     variant : {"rate", "count"}, default="rate"
         ``"rate"`` integrates min(FPR, FNR) (independent of batch size; best with
         LeNet5 on MNIST in the paper); ``"count"`` integrates min(FP, FN).
+    {hidden_layer_sizes}
+    {max_epochs}
+    {batch_size}
+    {lr}
+    {optimizer}
+    {validation_fraction}
+        The validation rows also calibrate the probabilities.
+    {patience}
+    scoring : str or callable, default="roc_auc"
+        The validation measure that chooses the epoch. It must be a ranking
+        measure (``"roc_auc"``, ``"average_precision"``, ``"neg_fpr_at_tpr_95"``...):
+        probabilities exist only after the calibration that ends fit.
     min_per_class : int or None, default=1
         Each training batch holds at least this many examples of every class:
         AUM is zero, with no gradient, on a batch with one class.
-    **kwargs
-        The parameters of :class:`~imbnn.estimators.BaseNetClassifier`. Its
-        ``scoring`` must be a ranking measure (``"roc_auc"``,
-        ``"average_precision"``, ``"neg_fpr_at_tpr_95"``, ...): the probabilities
-        exist only after training.
+    {random_state}
+    {device}
+    {verbose}
+    {callbacks}
+    {warm_start}
+    {kwargs}
 
     Attributes
     ----------
-    calibrator_ : LogisticRegression
-        Maps the network's scores to probabilities.
-    classes_, n_features_in_, feature_names_in_, module_, history_, best_epoch_, n_epochs_
-        As in :class:`~imbnn.estimators.NetClassifier`.
+    {net_attributes}
+    calibrator_ : MonotoneCalibrator
+        Maps the network's scores to calibrated logits and probabilities.
+
+    See Also
+    --------
+    NetClassifier : ``NetClassifier(class_weight="balanced")`` is the weighted
+        logistic baseline AUM is compared with.
+    imbnn.metrics.aum_score : the AUM of any classifier's scores.
+
+    References
+    ----------
+    .. [1] J. Hillman and T. D. Hocking, "Optimizing ROC Curves with a Sort-Based
+       Surrogate Loss for Binary Classification and Changepoint Detection", Journal
+       of Machine Learning Research 24(70), 2023.
 
     Examples
     --------
@@ -62,40 +104,113 @@ class AUMClassifier(BaseNetClassifier):
         "variant": [StrOptions({"rate", "count"})],
     }
 
-    def __init__(self, module=None, *, variant="rate", min_per_class=1, **kwargs):
-        super().__init__(module, min_per_class=min_per_class, **kwargs)
+    def __init__(
+        self,
+        module=None,
+        *,
+        variant="rate",
+        hidden_layer_sizes=(100,),
+        max_epochs=100,
+        batch_size=256,
+        lr=1e-3,
+        optimizer=torch.optim.Adam,
+        validation_fraction=0.1,
+        patience=10,
+        scoring="roc_auc",
+        min_per_class=1,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+        warm_start=False,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            hidden_layer_sizes=hidden_layer_sizes,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            scoring=scoring,
+            min_per_class=min_per_class,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            **kwargs,
+        )
         self.variant = variant
 
     def _build_loss(self):
         return AUMLoss(variant=self.variant)
 
+    def _fit(self, X, y, sample_weight, classes, continuing, epochs):
+        # A calibrator of an earlier fit does not fit the scores of this one.
+        vars(self).pop("calibrator_", None)
+        return super()._fit(X, y, sample_weight, classes, continuing, epochs)
+
     def _after_fit(self, X, y_encoded, sample_weight):
-        rows = self.validation_indices_
-        if rows is None:
-            rows = np.arange(len(y_encoded))
+        rows = calibration_rows(self.validation_indices_, y_encoded, sample_weight, len(self.classes_))
         scores = self._raw_scores(X[rows])
-        features = scores.reshape(len(rows), -1)
         weight = None if sample_weight is None else sample_weight[rows]
-        self.calibrator_ = LogisticRegression(C=1e4, max_iter=1000)
-        self.calibrator_.fit(features, y_encoded[rows], sample_weight=weight)
+        try:
+            self.calibrator_ = MonotoneCalibrator(len(self.classes_)).fit(
+                scores, y_encoded[rows], weight
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"AUMClassifier's probability calibration failed after training: {error}"
+            ) from None
+
+    def raw_decision_function(self, X):
+        """The network's scores, before calibration: ``(n,)`` binary, ``(n, K)`` otherwise.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            AUM's scores; only their order is meaningful.
+        """
+        return self._raw_scores(self._validated_X(X))
+
+    def decision_function(self, X):
+        """Calibrated logits: a monotone (increasing) map of the network's scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Positive where ``classes_[1]`` is the more probable class (binary).
+        """
+        scores = self.raw_decision_function(X)
+        return self.calibrator_.decision_function(scores)
 
     def predict_proba(self, X):
         """Probabilities calibrated on held-out scores (see the class description).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to score.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes)
+            One column per class of ``classes_``.
         """
-        return super().predict_proba(X)
-
-    def _fit(self, X, y, sample_weight, continuing):
-        # A calibrator of an earlier fit does not fit the scores of this one.
-        vars(self).pop("calibrator_", None)
-        return super()._fit(X, y, sample_weight, continuing)
+        return self._probabilities_from_scores(self.raw_decision_function(X))
 
     def _probabilities_from_scores(self, scores):
         if not hasattr(self, "calibrator_"):
@@ -105,10 +220,4 @@ class AUMClassifier(BaseNetClassifier):
                 "cannot choose the epoch; use a ranking measure such as 'roc_auc', "
                 "'average_precision' or 'neg_fpr_at_tpr_95'."
             )
-        probabilities = self.calibrator_.predict_proba(scores.reshape(len(scores), -1))
-        if probabilities.shape[1] == len(self.classes_):
-            return probabilities
-        # The held-out rows lacked some class: give it probability 0.
-        full = np.zeros((len(scores), len(self.classes_)))
-        full[:, self.calibrator_.classes_] = probabilities
-        return full
+        return self.calibrator_.predict_proba(scores)

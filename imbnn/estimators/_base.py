@@ -1,109 +1,107 @@
-"""The skorch-based estimator that every imbnn network classifier specialises."""
+"""The scikit-learn estimator that every imbnn network classifier specialises.
+
+A :class:`BaseNetClassifier` is an ordinary scikit-learn estimator: ``__init__``
+stores the parameters as given, and ``fit`` validates the data, builds the network
+and trains it with a skorch net (:class:`~imbnn.estimators._skorch_net.ImbnnNet`)
+kept as the fitted attribute ``net_``. Subclasses choose the loss
+(:meth:`_build_loss`), may choose another net class (``_net_class``, for methods
+that change the training step) and may add post-hoc steps (:meth:`_after_fit`).
+"""
 
 import copy
+import difflib
 import inspect
-import warnings
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
-from sklearn.base import ClassifierMixin
-from sklearn.metrics import check_scoring
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, validate_parameter_constraints
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
-from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 from skorch.utils import noop
 
+from ..metrics import check_scoring
 from ..networks import MLP
 from ..samplers import StratifiedBatchSampler
-from ._callbacks import StopOnNonFiniteLoss, ValidationScores
-from ._data import BatchIterator, ShuffledBatchSampler, TensorData, sequential_slices, to_numpy
+from ..utils._compat import Interval, Options, _check_sample_weight, validate_parameter_constraints
+from ..utils._docstring import NET_DOCS, Substitution
+from ._callbacks import (
+    StopEarly,
+    StopOnNonFiniteLoss,
+    TrainingStopped,
+    ValidationScores,
+    scores_of_outputs,
+)
+from ._data import ShuffledBatchSampler, TensorData, to_numpy
+from ._skorch_net import HeldOutRows, ImbnnNet
+from ._validation import stratified_validation_split
 
 __all__ = ["BaseNetClassifier"]
 
-# Smallest batch used for prediction: inference needs no gradient, so larger
-# chunks than the training batch are cheaper and fit in memory.
-_MIN_PREDICTION_BATCH = 4096
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# Layers that draw from torch's process-wide generator in forward (there is no
+# per-call generator for them). A fit of a network holding one runs with that
+# generator seeded and restored under a lock, one such fit at a time.
+_GLOBAL_RNG_LAYERS = (
+    torch.nn.Dropout,
+    torch.nn.Dropout1d,
+    torch.nn.Dropout2d,
+    torch.nn.Dropout3d,
+    torch.nn.AlphaDropout,
+    torch.nn.FeatureAlphaDropout,
+    torch.nn.RReLU,
+)
+_GLOBAL_RNG_LOCK = threading.RLock()
 
 
 @contextmanager
-def _seeded_torch(seed, device):
-    """Seed torch inside the block without changing the caller's global random state."""
-    if seed is None:
-        yield
-        return
-    device = torch.device(device)
+def _seeded_global_rng(seed, device):
+    """torch's global generator seeded with ``seed`` inside the block, restored after.
+
+    Module constructors (``nn.Linear``'s initial weights) and dropout layers draw
+    from the process-wide generator; the lock keeps fits in other threads from
+    drawing from it at the same time, so each fit sees only its own seed.
+    """
     devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
 
 
-class BaseNetClassifier(ClassifierMixin, NeuralNet):
-    """Base of imbnn's neural-network classifiers: scikit-learn's contract on skorch's loop.
+def _closest(name, candidates):
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
-    Subclasses choose the loss (:meth:`_build_loss`) and may override skorch's hooks
-    (``get_loss``, ``train_step_single``) or :meth:`_training_batches`. The base
 
-    - validates input with scikit-learn's utilities and encodes labels of any type;
-    - builds the network (an :class:`~imbnn.networks.MLP` when ``module`` is None);
-    - trains on tensor slices instead of per-example collation;
-    - holds out a stratified validation split, records the validation ROC AUC per
-      epoch, stops early and restores the best epoch's weights;
-    - seeds everything from ``random_state``.
+def _accepted_arguments(callable_):
+    """Keyword names ``callable_`` accepts, or None when it takes ``**kwargs``."""
+    parameters = inspect.signature(callable_).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return {name for name in parameters if name != "self"}
+
+
+@Substitution(**NET_DOCS)
+class BaseNetClassifier(ClassifierMixin, BaseEstimator):
+    """Base of imbnn's neural-network classifiers (not to be used directly).
+
+    It validates input with scikit-learn's utilities (dense, sparse CSR/CSC or N-d
+    arrays; labels of any type), builds the network, holds out a stratified
+    validation split, trains with skorch, records the validation scores per epoch,
+    stops early and keeps the best epoch's weights, and seeds everything from
+    ``random_state``.
 
     Parameters
     ----------
-    module : torch.nn.Module class or instance, default=None
-        The network. A class is instantiated with ``n_features`` and ``n_outputs``
-        taken from the data (when its constructor accepts them) and any
-        ``module__<name>`` keyword arguments. ``None`` uses
-        :class:`~imbnn.networks.MLP` with ``hidden_layer_sizes``. Binary tasks have one
-        output (the logit of the greater class), ``K`` classes have ``K``.
-    hidden_layer_sizes : tuple of int, default=(100,)
-        Hidden layer widths of the default network.
-    max_epochs : int, default=100
-    batch_size : int, default=256
-        Examples per training batch; -1 trains on the full batch.
-    lr : float, default=1e-3
-        Learning rate.
-    optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
-        Further arguments as ``optimizer__<name>`` (e.g. ``optimizer__momentum``).
-    validation_fraction : float in [0, 1), default=0.1
-        Fraction of the training data held out (stratified, shuffled) to choose the
-        epoch by the validation ``scoring``. 0 disables validation and early stopping.
-    patience : int, default=10
-        Epochs without a better validation score before training stops.
-    scoring : str or callable, default="roc_auc"
-        The validation measure that chooses the epoch (early stopping and the
-        weights kept). ``"roc_auc"``, or any scorer name of
-        :func:`sklearn.metrics.get_scorer` (imbnn's included, e.g.
-        ``"neg_fpr_at_tpr_95"``, ``"average_precision"``, ``"neg_log_loss"``) or a
-        callable ``scorer(estimator, X, y)``; greater is better. It is computed on the
-        outputs of the validation pass: the scorer gets a stand-in estimator whose
-        ``decision_function``, ``predict_proba`` (sigmoid or softmax of the scores)
-        and ``predict`` return them. ``valid_auc`` is recorded either way.
-    min_per_class : int or None, default=None
-        If set, training batches are stratified and hold at least this many
-        examples of every class (see :class:`~imbnn.samplers.StratifiedBatchSampler`).
-        Ranking losses learn nothing from a batch with one class.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the validation split, the batches and dropout.
-    device : str or torch.device, default="cpu"
-        For example ``"cuda"``.
-    verbose : int, default=0
-        1 prints a table per epoch, 2 adds a progress bar per epoch.
-    callbacks : list of skorch callbacks or None, default=None
-        Added to imbnn's own (timer, losses, validation AUC, early stopping, log).
-    warm_start : bool, default=False
-        Continue training from the current weights on the next ``fit``.
-    **kwargs
-        skorch's prefixed parameters: ``module__*``, ``optimizer__*``, ``callbacks__*``.
+    {module_parameter}
+    {net_parameters}
+    {kwargs}
     """
 
     _parameter_constraints = {
@@ -123,21 +121,9 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         "callbacks": [list, None],
         "warm_start": ["boolean"],
     }
-
-    # skorch parameters that imbnn fixes: kept as class attributes so that they are
-    # not constructor parameters (skorch treats every instance attribute as one).
-    criterion = None
-    iterator_train = None
-    iterator_valid = None
-    dataset = None
-    train_split = None
-    predict_nonlinearity = None
-    compile = False
-    use_caching = False
-    torch_load_kwargs = None
-    history_ = None
-    initialized_ = False
-    virtual_params_ = {}
+    # Prefixes of the ``prefix__name`` parameters passed on to a component.
+    _prefixes = ("module", "optimizer")
+    _net_class = ImbnnNet
 
     def __init__(
         self,
@@ -159,8 +145,6 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         warm_start=False,
         **kwargs,
     ):
-        # skorch's NeuralNet.__init__ also sets fitted state (history_ and so on);
-        # scikit-learn's contract is that __init__ only stores parameters.
         self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.max_epochs = max_epochs
@@ -176,64 +160,218 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
-        vars(self).update(kwargs)
+        for name, value in kwargs.items():
+            setattr(self, name, value)
 
-    def __setattr__(self, name, value):
-        # Constructor parameters (module=instance, loss=instance) are stored as they are;
-        # skorch would otherwise treat a torch Module assigned here as a trained component.
-        if name in type(self)._parameter_constraints:
-            object.__setattr__(self, name, value)
-        else:
-            super().__setattr__(name, value)
+    # ------------------------------------------------------------------ parameters
 
-    @property
-    def _params_to_validate(self):
-        return {key for key in vars(self) if "__" in key}
+    def _extra_parameter_names(self):
+        """Names given through ``**kwargs``: stored as attributes, not fitted (no ``_`` end)."""
+        declared = set(self._get_param_names())
+        return sorted(
+            name
+            for name in vars(self)
+            if name not in declared and not name.startswith("_") and not name.endswith("_")
+        )
 
-    # ------------------------------------------------------------------ skorch hooks
+    def get_params(self, deep=True):
+        """Parameters of this estimator, the prefixed ones (``module__*``...) included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators.
+
+        Returns
+        -------
+        dict
+        """
+        params = super().get_params(deep=deep)
+        params.update({name: getattr(self, name) for name in self._extra_parameter_names()})
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, the prefixed ones (``module__*``, ``optimizer__*``...) included.
+
+        Parameters
+        ----------
+        **params : dict
+
+        Returns
+        -------
+        self
+        """
+        prefixed = {
+            name: value
+            for name, value in params.items()
+            if name.split("__", 1)[0] in self._prefixes and "__" in name
+        }
+        for name, value in prefixed.items():
+            setattr(self, name, value)
+        rest = {name: value for name, value in params.items() if name not in prefixed}
+        if rest:
+            super().set_params(**rest)
+        return self
+
+    def _params_for(self, prefix):
+        """The ``prefix__name`` parameters as ``{name: value}``."""
+        start = prefix + "__"
+        return {
+            name[len(start) :]: getattr(self, name)
+            for name in self._extra_parameter_names()
+            if name.startswith(start)
+        }
+
+    def _check_parameters(self):
+        """Validate every parameter before training; errors name the closest valid one."""
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {name: getattr(self, name) for name in self._parameter_constraints},
+            caller_name=type(self).__name__,
+        )
+        declared = self._get_param_names()
+        unknown = [
+            f"{name!r}{_closest(name, declared)}"
+            for name in self._extra_parameter_names()
+            if "__" not in name or name.split("__", 1)[0] not in self._prefixes
+        ]
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__} got unknown parameter(s): {'; '.join(unknown)} "
+                f"Prefixed parameters start with {', '.join(p + '__' for p in self._prefixes)}."
+            )
+        self._check_prefixed("module", self.module, "network")
+        self._check_prefixed("optimizer", self.optimizer, "optimizer")
+        # An unknown scorer name is refused before training, with or without validation.
+        self._validation_scorer()
+
+    def _check_prefixed(self, prefix, component, what):
+        params = self._params_for(prefix)
+        if not params:
+            return
+        if component is None and prefix == "module":
+            component = MLP
+        if not isinstance(component, type):
+            raise ValueError(
+                f"{prefix}__ parameters {sorted(params)} were given, but the {what} is an "
+                f"instance ({type(component).__name__}); pass its class instead, or set "
+                "them on the instance."
+            )
+        accepted = _accepted_arguments(component)
+        if accepted is None:
+            return
+        for name in sorted(params):
+            if name not in accepted:
+                raise ValueError(
+                    f"{prefix}__{name}: {component.__name__} has no parameter {name!r}"
+                    f"{_closest(name, accepted)}. Its parameters are {sorted(accepted)}."
+                )
+
+    def _torch_device(self):
+        """``device`` as a ``torch.device`` that torch can use here, or a clear error."""
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError) as error:
+            raise ValueError(f"device={self.device!r} is not a torch device name: {error}") from None
+        if device.type == "cuda":
+            if not torch.cuda.is_available():
+                raise ValueError(
+                    f"device={self.device!r}, but torch cannot use CUDA on this machine "
+                    "(torch.cuda.is_available() is False); use device='cpu'."
+                )
+            if device.index is not None and device.index >= torch.cuda.device_count():
+                raise ValueError(
+                    f"device={self.device!r}, but only {torch.cuda.device_count()} CUDA "
+                    "device(s) are visible."
+                )
+        elif device.type == "mps" and not torch.backends.mps.is_available():
+            raise ValueError(f"device={self.device!r}, but MPS is not available; use 'cpu'.")
+        elif device.type not in ("cpu", "cuda", "mps"):
+            try:
+                torch.empty(0, device=device)
+            except (RuntimeError, AssertionError) as error:
+                raise ValueError(f"device={self.device!r} cannot be used: {error}") from None
+        return device
+
+    # ------------------------------------------------------------------ components
 
     def _build_loss(self):
         """The loss module; subclasses must implement it."""
         raise NotImplementedError
 
-    def initialize_criterion(self):
-        loss = self._build_loss()
-        if isinstance(loss, torch.nn.Module):
-            loss = loss.to(self.device)
-        self.criterion_ = loss
-        return self
-
-    def initialize_module(self):
+    def _build_module(self, input_shape, device, seed):
         module = MLP if self.module is None else self.module
-        kwargs = self.get_params_for("module")
         if isinstance(module, torch.nn.Module):
             # Never train the user's instance in place: fit must not change parameters.
-            self.module_ = copy.deepcopy(module)
-            return self
-        accepted = inspect.signature(module).parameters
-        takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-        inferred = {"n_features": self.n_features_in_, "n_outputs": self.n_outputs_}
+            return copy.deepcopy(module).to(device)
+        kwargs = self._params_for("module")
+        accepted = _accepted_arguments(module)
+        inferred = {"n_features": int(np.prod(input_shape)), "n_outputs": self.n_outputs_}
+        if len(input_shape) > 1:
+            inferred["input_shape"] = tuple(input_shape)
         if self.module is None:
             inferred["hidden_layer_sizes"] = tuple(self.hidden_layer_sizes)
         for name, value in inferred.items():
-            if (takes_any or name in accepted) and name not in kwargs:
+            if (accepted is None or name in accepted) and name not in kwargs:
                 kwargs[name] = value
-        self.module_ = module(**kwargs)
-        return self
+        with _seeded_global_rng(seed, device):
+            return module(**kwargs).to(device)
 
-    def get_default_callbacks(self):
+    def _check_module_outputs(self, module, data):
+        """A forward pass on two rows: a module that does not fit the task is a clear error."""
+        X, _ = data.batch(slice(0, 2))
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                outputs = module(X)
+        except RuntimeError as error:
+            raise ValueError(
+                f"The module {type(module).__name__} cannot process rows of shape "
+                f"{tuple(X.shape[1:])}: {error}"
+            ) from None
+        finally:
+            module.train(was_training)
+        width = 1 if outputs.ndim == 1 else int(np.prod(outputs.shape[1:]))
+        if outputs.ndim > 2 or width != self.n_outputs_ or outputs.shape[0] != X.shape[0]:
+            task = "a binary task" if self.n_outputs_ == 1 else f"{self.n_outputs_} classes"
+            raise ValueError(
+                f"The module's outputs have shape {tuple(outputs.shape)} for {X.shape[0]} rows; "
+                f"{task} needs {self.n_outputs_} output(s) per row, shape "
+                f"({X.shape[0]}, {self.n_outputs_}). Set the module's output width to "
+                f"{self.n_outputs_}."
+            )
+
+    def _callback_list(self, validation):
         callbacks = [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("finite_loss", StopOnNonFiniteLoss()),
         ]
-        if getattr(self, "validation_indices_", None) is not None:
+        if validation:
             callbacks += [
                 ("valid_loss", PassthroughScoring(name="valid_loss")),
-                ("valid_auc", ValidationScores(self._validation_scorer())),
+                (
+                    "valid_auc",
+                    ValidationScores(
+                        self.classes_, self._probabilities_from_scores, self._validation_scorer()
+                    ),
+                ),
+            ]
+        callbacks += self._method_callbacks(validation)
+        for position, callback in enumerate(self.callbacks or []):
+            if not isinstance(callback, tuple):
+                callback = (f"user_callback_{position}", callback)
+            callbacks.append(callback)
+        if self.verbose and self.verbose > 1:
+            callbacks.append(("progress_bar", ProgressBar()))
+        # The log before early stopping, which ends the epoch loop: every epoch is printed.
+        callbacks.append(("print_log", PrintLog()))
+        if validation:
+            callbacks += [
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    StopEarly(
                         monitor=self._monitor,
                         lower_is_better=False,
                         patience=self.patience,
@@ -244,10 +382,11 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
                     ),
                 ),
             ]
-        if self.verbose and self.verbose > 1:
-            callbacks.append(("progress_bar", ProgressBar()))
-        callbacks.append(("print_log", PrintLog()))
         return callbacks
+
+    def _method_callbacks(self, validation):
+        """Callbacks of a method: after the validation scores, before early stopping."""
+        return []
 
     @property
     def _monitor(self):
@@ -259,29 +398,6 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
         if self.scoring == "roc_auc":
             return None
         return check_scoring(self, scoring=self.scoring)
-
-    def get_dataset(self, X, y=None):
-        if isinstance(X, TensorData):
-            return X
-        return TensorData(self._as_tensor(X))
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        data = X
-        if self.validation_indices_ is None:
-            return data, None
-        keep = np.ones(len(data), dtype=bool)
-        keep[self.validation_indices_] = False
-        return data.subset(np.flatnonzero(keep)), data.subset(self.validation_indices_)
-
-    def get_iterator(self, dataset, training=False):
-        if training:
-            sampler = self._training_batches(to_numpy(dataset.y))
-        else:
-            batch_size = (
-                -1 if self.batch_size == -1 else max(self.batch_size, _MIN_PREDICTION_BATCH)
-            )
-            sampler = sequential_slices(len(dataset), batch_size)
-        return BatchIterator(dataset, sampler)
 
     def _training_batches(self, y):
         """The batch sampler of the training data: iterating it once gives one epoch's batches.
@@ -302,39 +418,51 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
             )
         return ShuffledBatchSampler(len(y), batch_size, self.batch_random_state_)
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        """The loss of a batch; ``y_true`` is the batch's info dict (``y``, ``sample_weight``, ``index``)."""
-        return self.criterion_(
-            self._scores(y_pred), y_true["y"], sample_weight=y_true["sample_weight"]
+    def _net_parameters(self):
+        """Keyword arguments of ``_net_class`` beyond skorch's own, for methods that add some."""
+        return {}
+
+    def _make_net(self, module, criterion, validation_rows, device):
+        net = self._net_class(
+            module,
+            criterion=criterion,
+            training_batches=self._training_batches,
+            prediction_batch_size=self.batch_size,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=None if validation_rows is None else HeldOutRows(validation_rows),
+            callbacks=self._callback_list(validation_rows is not None),
+            predict_nonlinearity=None,
+            device=device,
+            verbose=self.verbose,
+            **{f"optimizer__{k}": v for k, v in self._params_for("optimizer").items()},
+            **self._net_parameters(),
         )
+        return net.initialize()
 
     # ------------------------------------------------------------------ scikit-learn API
 
     def __sklearn_is_fitted__(self):
-        return bool(self.initialized_) and hasattr(self, "classes_")
+        return hasattr(self, "net_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        tags.input_tags.sparse = True
         return tags
-
-    def _validate_hyperparameters(self):
-        # skorch's own _validate_params checks prefixed keyword arguments; this checks values.
-        validate_parameter_constraints(
-            self._parameter_constraints,
-            {name: getattr(self, name) for name in self._parameter_constraints},
-            caller_name=type(self).__name__,
-        )
-        # An unknown scorer name is refused before training, with or without validation.
-        self._validation_scorer()
 
     def fit(self, X, y, sample_weight=None):
         """Train the network (from new initial weights unless ``warm_start``).
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Numeric features of any float or int dtype; NaN and inf are refused.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) or (n_samples, ...)
+            Numeric features of any float or int dtype, a DataFrame, a scipy CSR/CSC
+            matrix (densified one batch at a time) or N-d rows such as images
+            ``(n, C, H, W)`` for a module that takes them. NaN, inf and values
+            beyond float32's range are refused.
         y : array-like of shape (n_samples,)
             Class labels of any type (strings, ints, bools), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -342,79 +470,159 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, continuing=self.warm_start)
+        continuing = self.warm_start and self.__sklearn_is_fitted__()
+        return self._fit(X, y, sample_weight, classes=None, continuing=continuing, epochs=None)
 
-    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
-        """Train ``max_epochs`` more epochs from the current weights (a first call is ``fit``).
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch on ``X, y`` from the current weights, as ``MLPClassifier`` does.
+
+        The first call builds the network; it needs ``classes`` when ``y`` does not
+        hold every class. There is no validation split: every row trains.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows of this epoch.
         y : array-like of shape (n_samples,)
-        classes : ignored
-            Accepted for scikit-learn's partial_fit convention; the classes are
-            those of the first call's ``y``.
+            Their labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes, required on the first call when ``y`` lacks some;
+            ignored afterwards.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
 
         Returns
         -------
-        self
+        self : object
+            The estimator, trained one more epoch.
         """
-        if isinstance(X, TensorData):  # skorch's own fit/partial_fit on prepared data
-            return NeuralNet.partial_fit(self, X, y, classes=classes, **fit_params)
-        return self._fit(X, y, sample_weight, continuing=True)
+        continuing = self.__sklearn_is_fitted__()
+        return self._fit(X, y, sample_weight, classes=classes, continuing=continuing, epochs=1)
 
-    def _fit(self, X, y, sample_weight, continuing):
-        self._validate_hyperparameters()
-        continuing = continuing and self.__sklearn_is_fitted__()
-        X, y = validate_data(self, X, y, dtype="numeric", reset=not continuing)
+    def _validate_X(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float32, np.float64],
+            allow_nd=True,
+            reset=reset,
+        )
+        values = X.data if sp.issparse(X) else X
+        if values.size and np.abs(values).max() > _FLOAT32_MAX:
+            raise ValueError(
+                f"X has values up to {np.abs(values).max():.3g}, beyond float32's range "
+                f"({_FLOAT32_MAX:.3g}), in which networks compute. Rescale the features, "
+                "for example with sklearn.preprocessing.StandardScaler."
+            )
+        if sp.issparse(X):
+            return X.tocsr().astype(np.float32)
+        return np.asarray(X, dtype=np.float32)
+
+    def _encode_labels(self, y, classes, first):
         check_classification_targets(y)
-        classes, y_encoded = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
+        if first:
+            known = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            if len(known) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes in y; got 1 class: "
+                    f"{known[0]!r}."
+                )
+            self.classes_ = known
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
             raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes in y; got 1 class: {classes[0]!r}."
+                f"y has label(s) {unknown.tolist()} that are not among the classes "
+                f"{self.classes_.tolist()} of the first fit; pass all classes to the first "
+                "partial_fit as classes=..."
             )
-        if continuing and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"warm_start fit got classes {classes.tolist()}, but the model was trained "
-                f"on {self.classes_.tolist()}."
-            )
-        self.classes_ = classes
-        self.class_counts_ = np.bincount(y_encoded)
-        self.n_outputs_ = 1 if len(classes) == 2 else len(classes)
+        return np.searchsorted(self.classes_, y)
+
+    def _fit(self, X, y, sample_weight, classes, continuing, epochs):
+        self._check_parameters()
+        device = self._torch_device()
+        X = self._validate_X(X, reset=not continuing)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        y_encoded = self._encode_labels(y, classes, first=not continuing)
+        if continuing and epochs is None:
+            seen = np.unique(y_encoded)
+            if len(seen) != len(self.classes_):
+                raise ValueError(
+                    f"warm_start fit got classes {self.classes_[seen].tolist()}, but the model "
+                    f"was trained on {self.classes_.tolist()}."
+                )
+        if not continuing:
+            self.class_counts_ = np.bincount(y_encoded, minlength=len(self.classes_))
+            self.n_outputs_ = 1 if len(self.classes_) == 2 else len(self.classes_)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True
             )
-            weighted = np.bincount(y_encoded, weights=sample_weight, minlength=len(classes)) > 0
+            weighted = np.bincount(y_encoded, weights=sample_weight, minlength=len(self.classes_)) > 0
             if weighted.sum() < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs positive sample weight in at least 2 classes; "
-                    f"only class(es) {classes[weighted].tolist()} have any."
+                    f"only class(es) {self.classes_[weighted].tolist()} have any."
                 )
-        seed = (
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if not (continuing and epochs == 1):
+            # partial_fit keeps drawing its batches from the first call's generator.
+            self.batch_random_state_ = np.random.RandomState(seed)
+        validation_rows = (
             None
-            if self.random_state is None
-            else int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            if epochs == 1
+            else stratified_validation_split(
+                y_encoded, self.validation_fraction, seed, owner=type(self).__name__
+            )
         )
-        self.batch_random_state_ = np.random.RandomState(seed)
-        self.validation_indices_ = self._validation_indices(y_encoded, seed)
         data = TensorData(
-            self._as_tensor(X),
-            torch.as_tensor(y_encoded, dtype=torch.long, device=self.device),
-            None if sample_weight is None else self._as_tensor(sample_weight),
+            X if sp.issparse(X) else torch.as_tensor(X, device=device),
+            torch.as_tensor(y_encoded, dtype=torch.long, device=device),
+            None if sample_weight is None else torch.as_tensor(sample_weight, device=device),
+            device=device,
         )
-        with _seeded_torch(seed, self.device):
-            if not continuing:
-                self.initialize()
-            NeuralNet.partial_fit(self, data, None)
+        if continuing:
+            net = self.net_
+            net.set_params(
+                train_split=None if validation_rows is None else HeldOutRows(validation_rows),
+                callbacks=self._callback_list(validation_rows is not None),
+            )
+            net.initialize_callbacks()
+        else:
+            module = self._build_module(X.shape[1:], device, seed)
+            self._check_module_outputs(module, data)
+            net = self._make_net(module, self._build_loss(), validation_rows, device)
+        self.validation_indices_ = validation_rows
+        self._before_training(net, data, continuing)
+        stochastic = any(isinstance(layer, _GLOBAL_RNG_LAYERS) for layer in net.module_.modules())
+        with _seeded_global_rng(seed + 1, device) if stochastic else nullcontext():
+            # skorch's fit/partial_fit end training quietly on Ctrl-C and keep the
+            # half-trained weights; a scikit-learn fit lets KeyboardInterrupt propagate.
+            net.notify("on_train_begin", X=data, y=None)
+            try:
+                net.fit_loop(data, epochs=epochs)
+            except TrainingStopped:
+                pass
+            net.notify("on_train_end", X=data, y=None)
+        self.net_ = net
+        self.module_ = net.module_
+        self.history_ = net.history_
+        self.criterion_ = net.criterion_
+        self.optimizer_ = net.optimizer_
+        self._record_epochs(validation_rows is not None)
+        self._after_fit(X, y_encoded, sample_weight)
+        return self
+
+    def _record_epochs(self, validated):
         history = self.history_
         self.n_epochs_ = len(history)
-        if self.validation_indices_ is not None:
+        if validated:
             values = np.asarray(history[:, self._monitor], dtype=float)
-            best = int(np.nanargmax(values)) if np.isfinite(values).any() else len(values) - 1
+            best = int(np.argmax(values))
             self.best_epoch_ = int(history[best, "epoch"])
             self.best_validation_score_ = float(values[best])
             self.best_validation_auc_ = float(history[best, "valid_auc"])
@@ -422,62 +630,36 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
             self.best_epoch_ = self.n_epochs_
             self.best_validation_score_ = None
             self.best_validation_auc_ = None
-        self._after_fit(X, y_encoded, sample_weight)
-        return self
+
+    def _before_training(self, net, data, continuing):
+        """Called with the initialised net before training; for per-fit state."""
 
     def _after_fit(self, X, y_encoded, sample_weight):
         """Called at the end of ``fit`` with the validated data; for post-hoc steps."""
 
-    def _validation_indices(self, y_encoded, seed):
-        """Rows held out for validation (stratified), or None when validation is off or impossible."""
-        if self.validation_fraction == 0:
-            return None
-        n_samples = len(y_encoded)
-        n_classes = int(y_encoded.max()) + 1
-        n_valid = int(np.ceil(self.validation_fraction * n_samples))
-        if (
-            np.bincount(y_encoded).min() < 2
-            or n_valid < n_classes
-            or n_samples - n_valid < n_classes
-        ):
-            warnings.warn(
-                f"{type(self).__name__}: too few examples per class for a stratified validation "
-                f"split of {self.validation_fraction}; training without validation and early "
-                "stopping.",
-                UserWarning,
-            )
-            return None
-        _, valid = train_test_split(
-            np.arange(n_samples), test_size=n_valid, stratify=y_encoded, random_state=seed
-        )
-        return np.sort(valid)
-
-    def _as_tensor(self, array):
-        return torch.as_tensor(np.asarray(array, dtype=np.float32), device=self.device)
-
-    def _scores(self, outputs):
-        """Network outputs as scores: ``(n,)`` for a binary task, ``(n, K)`` otherwise."""
-        return outputs[:, 0] if outputs.ndim == 2 and outputs.shape[1] == 1 else outputs
-
     def _validated_X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype="numeric", reset=False)
+        return self._validate_X(X, reset=False)
 
     def _raw_scores(self, X):
-        """Scores of validated rows ``X`` as a float64 numpy array."""
-        outputs = self.forward(TensorData(self._as_tensor(X)), training=False)
-        return to_numpy(self._scores(outputs)).astype(np.float64)
+        """Network scores of validated rows ``X`` as a float64 numpy array."""
+        device = self.net_.device
+        data = TensorData(X if sp.issparse(X) else torch.as_tensor(X, device=device), device=device)
+        outputs = self.net_.forward(data, training=False)
+        return to_numpy(scores_of_outputs(outputs)).astype(np.float64)
 
     def decision_function(self, X):
-        """Raw network scores: the logit of ``classes_[1]`` (binary) or one column per class.
+        """Network scores: the logit of ``classes_[1]`` (binary) or one column per class.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to score.
 
         Returns
         -------
-        ndarray of shape (n_samples,) or (n_samples, n_classes)
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Greater means more likely ``classes_[1]`` (or the column's class).
         """
         return self._raw_scores(self._validated_X(X))
 
@@ -486,11 +668,13 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to score.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes)
+            One column per class of ``classes_``.
         """
         return self._probabilities_from_scores(self.decision_function(X))
 
@@ -506,26 +690,14 @@ class BaseNetClassifier(ClassifierMixin, NeuralNet):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to classify.
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        labels : ndarray of shape (n_samples,)
+            Labels of ``classes_``.
         """
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
 
-    def score(self, X, y, sample_weight=None):
-        """Accuracy of ``predict`` on ``X`` (scikit-learn's default classifier score).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        float
-        """
-        return ClassifierMixin.score(self, X, y, sample_weight=sample_weight)

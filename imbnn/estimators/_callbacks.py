@@ -6,9 +6,12 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import roc_auc_score
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
-__all__ = ["ValidationScores", "StopOnNonFiniteLoss", "roc_auc_of_scores"]
+__all__ = [
+    "StopEarly",
+    "TrainingStopped",
+    "ValidationScores", "StopOnNonFiniteLoss", "roc_auc_of_scores", "scores_of_outputs"]
 
 
 def roc_auc_of_scores(y_encoded, scores):
@@ -30,6 +33,20 @@ def roc_auc_of_scores(y_encoded, scores):
     return roc_auc_score(y_encoded, probabilities, multi_class="ovr", labels=labels)
 
 
+def _non_finite_error(net, where):
+    epoch = len(net.history)
+    return ValueError(
+        f"The network's {where} became NaN or infinite at epoch {epoch}: the fit "
+        "diverged. Lower the learning rate (lr), standardise the features, or check the "
+        "loss."
+    )
+
+
+def scores_of_outputs(outputs):
+    """Network outputs as scores: ``(n,)`` for a binary task, ``(n, K)`` otherwise."""
+    return outputs[:, 0] if outputs.ndim == 2 and outputs.shape[1] == 1 else outputs
+
+
 class _ValidationOutputs(ClassifierMixin, BaseEstimator):
     """The network as a scikit-learn scorer sees it during training: the validation outputs.
 
@@ -38,16 +55,16 @@ class _ValidationOutputs(ClassifierMixin, BaseEstimator):
     skorch has already computed, whatever ``X`` it is given.
     """
 
-    def __init__(self, net, scores):
-        self.net = net
+    def __init__(self, classes, scores, to_probabilities):
+        self.classes_ = classes
         self.scores = scores
-        self.classes_ = net.classes_
+        self.to_probabilities = to_probabilities
 
     def decision_function(self, X):
         return self.scores
 
     def predict_proba(self, X):
-        return self.net._probabilities_from_scores(self.scores)
+        return self.to_probabilities(self.scores)
 
     def predict(self, X):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
@@ -59,10 +76,21 @@ class ValidationScores(Callback):
     It reuses the outputs skorch computes for ``valid_loss`` instead of a second
     forward pass over the validation data. With a ``scorer`` (a scikit-learn
     scorer: ``scorer(estimator, X, y)``, greater is better) it also records that
-    scorer's value as ``valid_score``.
+    scorer's value as ``valid_score``. Non-finite outputs stop the fit with a
+    ``ValueError`` that names the epoch.
+
+    Parameters
+    ----------
+    classes : ndarray
+        The estimator's ``classes_``.
+    to_probabilities : callable
+        Maps score arrays to class probabilities, for scorers that need them.
+    scorer : callable or None, default=None
     """
 
-    def __init__(self, scorer=None):
+    def __init__(self, classes, to_probabilities, scorer=None):
+        self.classes = classes
+        self.to_probabilities = to_probabilities
         self.scorer = scorer
 
     def on_epoch_begin(self, net, **kwargs):
@@ -76,13 +104,16 @@ class ValidationScores(Callback):
         if dataset_valid is None or not self.outputs_:
             return
         scores = torch.cat(self.outputs_).float().cpu()
+        self.outputs_ = []
+        if not torch.isfinite(scores).all():
+            raise _non_finite_error(net, "outputs on the validation rows")
         y_encoded = dataset_valid.y.cpu().numpy()
         net.history.record("valid_auc", roc_auc_of_scores(y_encoded, scores))
         if self.scorer is not None:
-            scores = net._scores(scores).double().numpy()
-            outputs = _ValidationOutputs(net, scores)
+            scores = scores_of_outputs(scores).double().numpy()
+            outputs = _ValidationOutputs(self.classes, scores, self.to_probabilities)
             rows = np.empty((len(y_encoded), 0))
-            value = self.scorer(outputs, rows, net.classes_[y_encoded])
+            value = self.scorer(outputs, rows, self.classes[y_encoded])
             net.history.record("valid_score", float(value))
         self.outputs_ = []
 
@@ -93,8 +124,25 @@ class StopOnNonFiniteLoss(Callback):
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, "train_loss"]
         if not math.isfinite(loss):
-            epoch = net.history[-1, "epoch"]
-            raise ValueError(
-                f"The training loss of {type(net).__name__} became {loss} at epoch {epoch}. "
-                "Lower the learning rate (lr), standardise the features, or check the loss."
-            )
+            raise _non_finite_error(net, "training loss")
+
+
+class TrainingStopped(Exception):
+    """Raised by :class:`StopEarly` to end the epochs of a fit that stopped improving."""
+
+
+class StopEarly(EarlyStopping):
+    """skorch's ``EarlyStopping``, ending the fit with :class:`TrainingStopped`.
+
+    skorch's callback stops training by raising ``KeyboardInterrupt``, which skorch's
+    own ``fit`` catches; imbnn lets a real Ctrl-C propagate, so its early stop needs
+    an exception of its own.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            if self.misses_ >= self.patience:
+                raise TrainingStopped from None
+            raise

@@ -3,53 +3,77 @@
 skorch's default ``Dataset`` + ``DataLoader`` collates one example at a time,
 which costs about twice a hand-written loop on small networks. Here every batch
 is a slice (or a gather) of tensors that already sit on the training device.
+Sparse features stay a scipy CSR matrix on the host, and each batch is densified
+on its own: a one-hot matrix of 1e6 x 1e5 never exists densely.
 """
 
 import math
 
 import numpy as np
+import scipy.sparse as sp
 import torch
+from torch.utils.data import Dataset
 
 __all__ = ["TensorData", "ShuffledBatchSampler", "BatchIterator"]
 
 
-class TensorData:
-    """Features, encoded targets, sample weights and row indices, as tensors on one device.
+class TensorData(Dataset):
+    """Features, encoded targets, sample weights and row indices of one fit.
 
-    ``index`` holds each row's position in the data passed to ``fit``, so a loss
-    can keep per-example state (for example ALM's multipliers) across epochs.
+    ``X`` is a float tensor on the training device (any number of dimensions:
+    ``(n, C, H, W)`` images too) or a scipy CSR matrix whose batches are densified
+    one at a time. ``index`` holds each row's position in the data passed to
+    ``fit``, so a loss can keep per-example state (for example ALM's multipliers)
+    across epochs. Indexing one row gives ``(x, y)`` as a plain torch ``Dataset``.
     """
 
-    def __init__(self, X, y=None, sample_weight=None, index=None):
+    def __init__(self, X, y=None, sample_weight=None, index=None, device=None):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
-        self.index = index if index is not None else torch.arange(len(X), device=X.device)
+        self.device = X.device if device is None else torch.device(device)
+        self.index = index if index is not None else torch.arange(X.shape[0], device=self.device)
 
     def __len__(self):
-        return len(self.X)
+        return self.X.shape[0]
+
+    def __getitem__(self, row):
+        X, info = self.batch(slice(row, row + 1))
+        return X[0], None if info["y"] is None else info["y"][0]
+
+    def _rows_of_X(self, rows):
+        if sp.issparse(self.X):
+            if not isinstance(rows, slice):
+                rows = rows.cpu().numpy()
+            dense = self.X[rows].toarray()
+            return torch.from_numpy(dense).to(self.device)
+        return self.X[rows]
 
     def subset(self, rows):
         """The rows ``rows`` (an integer array or a slice) as a new ``TensorData``."""
         if not isinstance(rows, slice):
-            rows = torch.as_tensor(rows, device=self.X.device)
+            rows = torch.as_tensor(rows, device=self.device)
+        X = self.X[rows.cpu().numpy() if isinstance(rows, torch.Tensor) else rows] if sp.issparse(
+            self.X
+        ) else self.X[rows]
         return TensorData(
-            self.X[rows],
+            X,
             None if self.y is None else self.y[rows],
             None if self.sample_weight is None else self.sample_weight[rows],
             self.index[rows],
+            device=self.device,
         )
 
     def batch(self, rows):
         """``(X_batch, info)``: skorch's ``(Xi, yi)`` pair, with ``info`` a dict."""
         if not isinstance(rows, slice):
-            rows = torch.as_tensor(rows, device=self.X.device)
+            rows = torch.as_tensor(rows, device=self.device)
         info = {
             "y": None if self.y is None else self.y[rows],
             "sample_weight": None if self.sample_weight is None else self.sample_weight[rows],
             "index": self.index[rows],
         }
-        return self.X[rows], info
+        return self._rows_of_X(rows), info
 
 
 class ShuffledBatchSampler:

@@ -4,7 +4,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._compat import _check_sample_weight
 
 __all__ = ["FeaturelessClassifier"]
 
@@ -49,6 +51,7 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
         tags.classifier_tags.poor_score = True
         return tags
 
@@ -66,7 +69,9 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        X, y = validate_data(self, X, y, ensure_all_finite=False, dtype="numeric")
+        X, y = validate_data(
+            self, X, y, accept_sparse=True, ensure_all_finite=False, dtype="numeric", allow_nd=True
+        )
         check_classification_targets(y)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
@@ -92,7 +97,9 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, ensure_all_finite=False, dtype="numeric", reset=False)
+        X = validate_data(
+            self, X, accept_sparse=True, ensure_all_finite=False, dtype="numeric", allow_nd=True, reset=False
+        )
         return np.tile(self.class_prior_, (X.shape[0], 1))
 
     def predict(self, X):
@@ -107,5 +114,7 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, ensure_all_finite=False, dtype="numeric", reset=False)
+        X = validate_data(
+            self, X, accept_sparse=True, ensure_all_finite=False, dtype="numeric", allow_nd=True, reset=False
+        )
         return np.full(X.shape[0], self.majority_class_, dtype=self.classes_.dtype)

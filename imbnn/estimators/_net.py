@@ -2,15 +2,47 @@
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 
-from ..losses import get_loss
+from ..losses import get_loss, loss_parameters
+from ..utils._compat import StrOptions
+from ..utils._docstring import NET_DOCS, Substitution
 from ._base import BaseNetClassifier
 
-__all__ = ["NetClassifier"]
+__all__ = ["NetClassifier", "build_loss"]
 
 
+def build_loss(loss, params, *, class_counts, class_weight=None, owner="loss"):
+    """The loss module of a fit: ``loss`` with its parameters and the training class counts.
+
+    Losses that weigh by class frequency (W-BCE, CB-BCE, LDAM) receive the training
+    counts rather than each batch's. ``class_weight`` goes to losses that take it;
+    for any other loss it is an error rather than silently ignored.
+    """
+    params = dict(params)
+    if isinstance(loss, torch.nn.Module):
+        if class_weight is not None:
+            raise ValueError(
+                f"class_weight cannot be applied to the loss instance {type(loss).__name__}; "
+                f"pass the loss class or name, or set its weights on the instance."
+            )
+        return get_loss(loss, **params)
+    accepted = loss_parameters(loss)
+    if accepted is None or "class_counts" in accepted:
+        params.setdefault("class_counts", np.asarray(class_counts).tolist())
+    if class_weight is not None:
+        if accepted is not None and "class_weight" not in accepted:
+            name = loss if isinstance(loss, str) else loss.__name__
+            raise ValueError(
+                f"class_weight was given, but the {owner} {name!r} does not take class "
+                "weights. Use a loss that does (for example 'cross_entropy' or "
+                "'focal'), or pass sample_weight to fit."
+            )
+        params.setdefault("class_weight", class_weight.tolist())
+    return get_loss(loss, **params)
+
+
+@Substitution(**NET_DOCS)
 class NetClassifier(BaseNetClassifier):
     """Neural-network classifier trained on a chosen loss.
 
@@ -19,44 +51,28 @@ class NetClassifier(BaseNetClassifier):
 
     Parameters
     ----------
-    module : torch.nn.Module class or instance, default=None
-        See :class:`~imbnn.estimators.BaseNetClassifier`.
+    {module_parameter}
     loss : str, torch.nn.Module class or instance, default="cross_entropy"
         A name registered in :data:`imbnn.losses.LOSSES` (``"cross_entropy"``,
-        ``"aum"``, ...), a loss class (instantiated with ``loss__<name>`` keyword
-        arguments, plus ``class_weight`` when it accepts one) or a loss instance.
-        A loss is called as ``loss(scores, target, sample_weight=None)``.
+        ``"aum"``, ``"focal"``...), a loss class (instantiated with the
+        ``loss__<name>`` parameters, plus the training class counts and
+        ``class_weight`` when its constructor takes them) or a loss instance. A loss
+        is called as ``loss(scores, target, sample_weight=None)``.
     class_weight : None, "balanced" or dict, default=None
-        Weights per class (keys are the labels of ``y``), passed to losses that
-        accept ``class_weight``. ``"balanced"`` uses ``n_samples / (n_classes *
-        count)`` as in scikit-learn.
-    **kwargs
-        The parameters of :class:`~imbnn.estimators.BaseNetClassifier`
-        (``hidden_layer_sizes``, ``max_epochs``, ``batch_size``, ``lr``,
-        ``optimizer``, ``validation_fraction``, ``patience``, ``scoring``, ``min_per_class``,
-        ``random_state``, ``device``, ``verbose``, ...).
+        Weights per class (keys are the labels of ``y``), for losses that take
+        ``class_weight``; with any other loss it is an error. ``"balanced"`` uses
+        ``n_samples / (n_classes * count)`` as in scikit-learn.
+    {net_parameters}
+    {kwargs_loss}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Only when ``X`` was a DataFrame with string column names.
-    module_ : torch.nn.Module
-        The trained network (best validation epoch).
-    history_ : skorch.History
-        Per epoch: ``train_loss``, and with validation ``valid_loss``, ``valid_auc``
-        and, when ``scoring`` is not ``"roc_auc"``, ``valid_score``.
-    best_epoch_ : int
-        Epoch whose weights were kept (the last one without validation).
-    best_validation_score_ : float or None
-        The validation ``scoring`` of that epoch (None without validation).
-    best_validation_auc_ : float or None
-        The validation ROC AUC of that epoch (None without validation).
-    n_epochs_ : int
-        Epochs trained.
-    validation_indices_ : ndarray or None
-        Rows of the training data held out for validation.
+    {net_attributes}
+
+    See Also
+    --------
+    AUMClassifier : a network trained on AUM, a surrogate of the ROC curve.
+    imbnn.losses.LOSSES : the losses selectable by name.
 
     Examples
     --------
@@ -73,11 +89,48 @@ class NetClassifier(BaseNetClassifier):
         "loss": [str, type, torch.nn.Module],
         "class_weight": [None, dict, StrOptions({"balanced"})],
     }
+    _prefixes = BaseNetClassifier._prefixes + ("loss",)
 
-    prefixes_ = BaseNetClassifier.prefixes_ + ["loss"]
-
-    def __init__(self, module=None, *, loss="cross_entropy", class_weight=None, **kwargs):
-        super().__init__(module, **kwargs)
+    def __init__(
+        self,
+        module=None,
+        *,
+        loss="cross_entropy",
+        class_weight=None,
+        hidden_layer_sizes=(100,),
+        max_epochs=100,
+        batch_size=256,
+        lr=1e-3,
+        optimizer=torch.optim.Adam,
+        validation_fraction=0.1,
+        patience=10,
+        scoring="roc_auc",
+        min_per_class=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+        warm_start=False,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            hidden_layer_sizes=hidden_layer_sizes,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            scoring=scoring,
+            min_per_class=min_per_class,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            **kwargs,
+        )
         self.loss = loss
         self.class_weight = class_weight
 
@@ -91,11 +144,10 @@ class NetClassifier(BaseNetClassifier):
         )
 
     def _build_loss(self):
-        params = self.get_params_for("loss")
-        # Losses that weigh by class frequency (W-BCE, CB-BCE, LDAM) use the training
-        # counts rather than each batch's.
-        params.setdefault("class_counts", self.class_counts_.tolist())
-        weight = self._class_weight_vector()
-        if weight is not None:
-            params.setdefault("class_weight", weight.tolist())
-        return get_loss(self.loss, **params)
+        return build_loss(
+            self.loss,
+            self._params_for("loss"),
+            class_counts=self.class_counts_,
+            class_weight=self._class_weight_vector(),
+            owner="loss",
+        )

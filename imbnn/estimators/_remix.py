@@ -5,12 +5,14 @@ from numbers import Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils._param_validation import Interval, StrOptions
-
 from ..losses import ImbalancedLoss
 from ..losses._base import weighted_mean
 from ..samplers import ClassBalancedBatchSampler
+from ..utils._compat import Interval, StrOptions
+from ..utils._docstring import NET_DOCS, Substitution
 from ._base import BaseNetClassifier
+from ._callbacks import scores_of_outputs
+from ._skorch_net import ImbnnNet
 
 __all__ = ["ReMixClassifier"]
 
@@ -102,6 +104,31 @@ def _mixup(X, y, n_classes, lam, partner, sample_weight=None):
     return X_mixed, soft_labels, sample_weight
 
 
+class _ReMixNet(ImbnnNet):
+    """The skorch net of ReMix: each training batch is resampled and mixed before the step.
+
+    Parameters
+    ----------
+    mix_batch : callable
+        ``mix_batch(X, info)`` gives ``((X_mixed, soft_labels, sample_weight), lam)``.
+    """
+
+    def __init__(self, module, *, mix_batch, **kwargs):
+        super().__init__(module, **kwargs)
+        self.mix_batch = mix_batch
+
+    def train_step_single(self, batch, **fit_params):
+        if not self.module_.training:
+            self.module_.train()
+        X, info = batch
+        (X_mixed, soft_labels, sample_weight), _ = self.mix_batch(X, info)
+        y_pred = self.module_(X_mixed)
+        loss = self.criterion_(scores_of_outputs(y_pred), soft_labels, sample_weight=sample_weight)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+
+@Substitution(**NET_DOCS)
 class ReMixClassifier(BaseNetClassifier):
     """Neural network trained on class-balanced, mixed mini-batches with soft labels (ReMix).
 
@@ -126,8 +153,7 @@ class ReMixClassifier(BaseNetClassifier):
 
     Parameters
     ----------
-    module : torch.nn.Module class or instance, default=None
-        See :class:`~imbnn.estimators.BaseNetClassifier`.
+    {module_parameter}
     alpha : float >= 0, default=0.3
         Parameter of the Beta distribution of the mixing weight: small values give
         ``lam`` near 0 or 1 (little mixing), larger values more mixing. 0 turns
@@ -151,25 +177,12 @@ class ReMixClassifier(BaseNetClassifier):
           imbalance or when ``batch_size`` is small next to ``1 / minority share``.
         - ``None``: no resampling, plain MixUp (Zhang et al. 2018) on the
           imbalanced batches, the paper's MixUp comparison.
-    **kwargs
-        The parameters of :class:`~imbnn.estimators.BaseNetClassifier`
-        (``hidden_layer_sizes``, ``max_epochs``, ``batch_size``, ``lr``,
-        ``optimizer``, ``validation_fraction``, ``patience``, ``scoring``, ``min_per_class``,
-        ``random_state``, ``device``, ``verbose``, ...).
+    {net_parameters}
+    {kwargs}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-    module_ : torch.nn.Module
-        The trained network (best validation epoch).
-    history_ : skorch.History
-        Per epoch: ``train_loss`` (soft-label cross-entropy of the mixed batches)
-        and, with validation, ``valid_loss`` (cross-entropy of the clean
-        validation rows) and ``valid_auc``.
-    best_epoch_ : int
-    n_epochs_ : int
-    validation_indices_ : ndarray or None
+    {net_attributes}
 
     See Also
     --------
@@ -194,19 +207,62 @@ class ReMixClassifier(BaseNetClassifier):
         "resampling": [StrOptions({"batch", "sampler"}), None],
     }
 
-    def __init__(self, module=None, *, alpha=0.3, resampling="batch", **kwargs):
-        super().__init__(module, **kwargs)
+    _net_class = _ReMixNet
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        alpha=0.3,
+        resampling="batch",
+        hidden_layer_sizes=(100,),
+        max_epochs=100,
+        batch_size=256,
+        lr=1e-3,
+        optimizer=torch.optim.Adam,
+        validation_fraction=0.1,
+        patience=10,
+        scoring="roc_auc",
+        min_per_class=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+        warm_start=False,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            hidden_layer_sizes=hidden_layer_sizes,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            scoring=scoring,
+            min_per_class=min_per_class,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            **kwargs,
+        )
         self.alpha = alpha
         self.resampling = resampling
 
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
+    def _check_parameters(self):
+        super()._check_parameters()
         if self.resampling == "sampler" and self.min_per_class:
             raise ValueError(
                 'resampling="sampler" already balances every batch; min_per_class '
                 f"({self.min_per_class}) applies to the shuffled batches of "
                 'resampling="batch" or None. Set one of them.'
             )
+
+    def _net_parameters(self):
+        return {"mix_batch": self._mix_batch}
 
     def _build_loss(self):
         return _SoftLabelCrossEntropy()
@@ -231,12 +287,3 @@ class ReMixClassifier(BaseNetClassifier):
         partner = torch.as_tensor(random_state.permutation(len(X)), device=X.device)
         mixed = _mixup(X, info["y"], len(self.classes_), lam, partner, info["sample_weight"])
         return mixed, lam
-
-    def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
-        X, info = batch
-        (X_mixed, soft_labels, sample_weight), _ = self._mix_batch(X, info)
-        y_pred = self.infer(X_mixed, **fit_params)
-        loss = self.criterion_(self._scores(y_pred), soft_labels, sample_weight=sample_weight)
-        loss.backward()
-        return {"loss": loss, "y_pred": y_pred}

@@ -8,7 +8,7 @@ sample_weight=None)``. The registry maps the names accepted by
 from ._aum import AUMLoss, aum_with_gradient
 from ._base import ImbalancedLoss
 from ._cross_entropy import CrossEntropyLoss
-from ._registry import LOSSES, get_loss, register_loss
+from ._registry import LOSSES, get_loss, loss_parameters, register_loss
 from ._binary import (
     AsymmetricFocalLoss,
     AsymmetricLargeMarginLoss,

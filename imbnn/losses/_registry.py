@@ -1,5 +1,6 @@
 """Names of the losses selectable as ``NetClassifier(loss="name")``."""
 
+import difflib
 import inspect
 
 import torch
@@ -23,7 +24,7 @@ from ._pairwise import (
 )
 from ._soft_metrics import SoftBalancedAccuracyLoss, SoftF1Loss
 
-__all__ = ["LOSSES", "get_loss", "register_loss"]
+__all__ = ["LOSSES", "get_loss", "loss_parameters", "register_loss"]
 
 LOSSES = {
     "cross_entropy": CrossEntropyLoss,
@@ -55,12 +56,56 @@ def register_loss(name, loss_class):
     return loss_class
 
 
+def _loss_class(loss):
+    """The loss class behind a registered name or a class; a clear error otherwise."""
+    if isinstance(loss, str):
+        try:
+            return LOSSES[loss]
+        except KeyError:
+            close = difflib.get_close_matches(loss, LOSSES, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"Unknown loss {loss!r}.{hint} Registered losses are {sorted(LOSSES)}."
+            ) from None
+    if not (isinstance(loss, type) and issubclass(loss, torch.nn.Module)):
+        raise TypeError(
+            f"loss must be a registered name, a torch.nn.Module class or instance; got {loss!r}."
+        )
+    return loss
+
+
+def loss_parameters(loss):
+    """Names of the constructor parameters of a loss name or class; None if it takes ``**kwargs``.
+
+    Parameters
+    ----------
+    loss : str or type
+
+    Returns
+    -------
+    set of str or None
+
+    Examples
+    --------
+    >>> sorted(loss_parameters("focal"))
+    ['class_weight', 'gamma']
+    """
+    loss = _loss_class(loss)
+    if loss.__init__ is torch.nn.Module.__init__:
+        # Module.__init__ takes **kwargs only to reject them: the loss has no parameters.
+        return set()
+    accepted = inspect.signature(loss.__init__).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return None
+    return {name for name in accepted if name != "self"}
+
+
 def get_loss(loss, **params):
     """Instantiate a loss from a registered name, a class or an instance.
 
-    Parameters the loss's constructor does not accept are dropped, so that an
-    estimator can offer ``class_weight`` to every loss and only those that use
-    it receive it. An instance is returned as is.
+    Every keyword must be a parameter of the loss's constructor: a misspelled one
+    is an error that names the closest valid name (see :func:`loss_parameters`).
+    An instance is returned as is, and then no keyword may be given.
 
     Parameters
     ----------
@@ -70,24 +115,28 @@ def get_loss(loss, **params):
     Returns
     -------
     torch.nn.Module
+
+    Examples
+    --------
+    >>> get_loss("focal", gamma=1.0).gamma
+    1.0
     """
     if isinstance(loss, torch.nn.Module):
-        return loss
-    if isinstance(loss, str):
-        try:
-            loss = LOSSES[loss]
-        except KeyError:
+        if params:
             raise ValueError(
-                f"Unknown loss {loss!r}; registered losses are {sorted(LOSSES)}."
-            ) from None
-    if not (isinstance(loss, type) and issubclass(loss, torch.nn.Module)):
-        raise TypeError(
-            f"loss must be a registered name, a torch.nn.Module class or instance; got {loss!r}."
-        )
-    if loss.__init__ is torch.nn.Module.__init__:
-        # Module.__init__ takes **kwargs only to reject them: the loss has no parameters.
-        return loss()
-    accepted = inspect.signature(loss.__init__).parameters
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-    kwargs = {k: v for k, v in params.items() if takes_any or k in accepted}
-    return loss(**kwargs)
+                f"The loss {type(loss).__name__} is an instance, so the parameters "
+                f"{sorted(params)} cannot be applied to it; pass the class or the name instead."
+            )
+        return loss
+    loss = _loss_class(loss)
+    accepted = loss_parameters(loss)
+    if accepted is not None:
+        unknown = sorted(set(params) - accepted)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], accepted, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"{loss.__name__} got unknown parameter(s) {unknown}.{hint} "
+                f"Its parameters are {sorted(accepted)}."
+            )
+    return loss(**params)

@@ -8,7 +8,11 @@ between releases. Importing them here only, as imbalanced-learn does with
 supported version range moves.
 """
 
+from collections import namedtuple
+
+from sklearn.metrics._scorer import _BaseScorer
 from sklearn.utils import _safe_indexing
+from sklearn.utils._metadata_requests import UNCHANGED, RequestMethod
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -24,7 +28,28 @@ from sklearn.utils.validation import (
     _num_samples,
 )
 
+ScorerParts = namedtuple("ScorerParts", "score_func sign kwargs response_method")
+
+
+def scorer_parts(scorer):
+    """The metric, sign, keyword arguments and response method of a ``make_scorer`` scorer.
+
+    scikit-learn keeps them in private attributes; imbnn's threshold search needs
+    them to compute a scorer's value from confusion matrices. Returns None for any
+    other callable.
+    """
+    if not isinstance(scorer, _BaseScorer):
+        return None
+    return ScorerParts(
+        scorer._score_func, scorer._sign, dict(scorer._kwargs), scorer._response_method
+    )
+
+
 __all__ = [
+    "ScorerParts",
+    "UNCHANGED",
+    "RequestMethod",
+    "scorer_parts",
     "HasMethods",
     "Interval",
     "Options",

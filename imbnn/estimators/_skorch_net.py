@@ -1,0 +1,102 @@
+"""The skorch net that an imbnn estimator builds and trains in ``fit``.
+
+imbnn's estimators are plain scikit-learn estimators; each ``fit`` makes one of
+these nets, a :class:`skorch.NeuralNet` customised only through skorch's
+documented hooks: ``get_dataset`` and ``get_iterator`` (tensor slices instead of
+per-example collation), ``get_loss`` (the single loss call ``loss(scores, target,
+sample_weight)``), ``train_step`` / ``train_step_single`` (methods that change the
+batch or add terms, as ReMix and ALM do) and callbacks. The held-out rows are
+chosen by the estimator and applied through the public ``train_split`` parameter.
+"""
+
+import numpy as np
+from skorch import NeuralNet
+
+from ._callbacks import scores_of_outputs
+from ._data import BatchIterator, TensorData, sequential_slices, to_numpy
+
+__all__ = ["ImbnnNet", "HeldOutRows"]
+
+# Smallest batch used for prediction: inference needs no gradient, so larger
+# chunks than the training batch are cheaper and fit in memory.
+_MIN_PREDICTION_BATCH = 4096
+
+
+class HeldOutRows:
+    """skorch ``train_split``: the given rows are the validation set, the rest trains.
+
+    Parameters
+    ----------
+    rows : ndarray of int
+        Positions of the validation rows in the data given to ``fit``.
+    """
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __call__(self, dataset, y=None, **fit_params):
+        keep = np.ones(len(dataset), dtype=bool)
+        keep[self.rows] = False
+        return dataset.subset(np.flatnonzero(keep)), dataset.subset(self.rows)
+
+
+class ImbnnNet(NeuralNet):
+    """A skorch net on :class:`~imbnn.estimators._data.TensorData`, with imbnn's batches.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The initialised network.
+    criterion : torch.nn.Module
+        The loss, called as ``criterion(scores, target, sample_weight=...)``.
+    training_batches : callable
+        ``training_batches(y_encoded)`` gives the batch sampler of an epoch: an
+        iterable of row positions (or slices) with ``__len__``.
+    prediction_batch_size : int
+        Rows per forward pass at prediction; -1 for one pass.
+    **kwargs
+        skorch's parameters (``optimizer``, ``lr``, ``max_epochs``, ``train_split``,
+        ``callbacks``, ``device``, ``verbose``, ``optimizer__*``...).
+    """
+
+    def __init__(self, module, *, criterion, training_batches, prediction_batch_size, **kwargs):
+        super().__init__(module, criterion, **kwargs)
+        self.training_batches = training_batches
+        self.prediction_batch_size = prediction_batch_size
+
+    def get_default_callbacks(self):
+        # The estimator passes the whole callback list, in order, as ``callbacks``.
+        return []
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, TensorData):
+            return X
+        raise TypeError(
+            f"{type(self).__name__} trains on the prepared data of an imbnn estimator's fit; "
+            f"got {type(X).__name__}. Call the estimator's fit or predict instead."
+        )
+
+    def get_iterator(self, dataset, training=False):
+        if training:
+            sampler = self.training_batches(to_numpy(dataset.y))
+        else:
+            size = self.prediction_batch_size
+            sampler = sequential_slices(len(dataset), -1 if size == -1 else max(size, _MIN_PREDICTION_BATCH))
+        return BatchIterator(dataset, sampler)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The batch's loss; ``y_true`` is its info dict (``y``, ``sample_weight``, ``index``)."""
+        return self.criterion_(
+            scores_of_outputs(y_pred), y_true["y"], sample_weight=y_true["sample_weight"]
+        )
+
+    def train_step_single(self, batch, **fit_params):
+        # skorch switches every module to training mode on each batch; once per epoch
+        # is enough, since only the validation pass switches it back.
+        if not self.module_.training:
+            self.module_.train()
+        X, info = batch
+        y_pred = self.module_(X)
+        loss = self.get_loss(y_pred, info, X=X, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
