@@ -184,10 +184,12 @@ def _check_folds(datasets, folds):
     for name, task in datasets.items():
         labels, counts = np.unique(task.target, return_counts=True)
         smallest = int(counts.min())
+        label = labels[counts.argmin()]
+        label = label.item() if hasattr(label, "item") else label
         if folds > smallest:
             return (
                 f"--folds {folds} is more than the {smallest} rows of the smallest class "
-                f"({labels[counts.argmin()]!r}) of {name}: some test folds would have none and "
+                f"({label!r}) of {name}: some test folds would have none and "
                 f"no ROC AUC. Use --folds {smallest} or fewer."
             )
     return None

@@ -171,7 +171,7 @@ def plot_test_auc(scores, *, score="test_roc_auc"):
         ax.set_title(" / ".join(str(value) for value in panel))
         ax.grid(axis="x", alpha=0.3)
     for ax in axes.ravel()[len(panels) :]:
-        ax.set_visible(False)
+        ax.remove()
     _marker_legend(figure, colour_by, variants, palette)
     return figure
 
@@ -276,7 +276,7 @@ def plot_roc_curves(roc, scores=None, *, split=None, min_tpr=None):
         )
         ax.legend(handles=handles, fontsize="x-small", loc="lower right", framealpha=0.9)
     for ax in axes.ravel()[len(datasets) :]:
-        ax.set_visible(False)
+        ax.remove()
     return figure
 
 

@@ -1,8 +1,10 @@
 """The ``imbnn benchmark`` command line and the example scripts."""
 
+import re
 import runpy
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,9 +76,76 @@ def test_bad_options_exit_with_a_message(capsys):
     with pytest.raises(SystemExit):
         main(["benchmark", "--estimators", "svm"])
     assert "Unknown estimator(s) ['svm']" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["benchmark", "--folds", "1"])
+    for bad in (["--folds", "1"], ["--lr", "0"], ["--folds", "three"], ["--data", "x.csv"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["benchmark", *bad])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        assert re.match(r"imbnn( benchmark)?: error: ", err.strip().splitlines()[-1])
     assert main([]) == 2
+
+
+def test_version(capsys):
+    import imbnn
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"imbnn {imbnn.__version__}"
+
+
+def test_more_folds_than_minority_rows_is_refused_in_one_line(tmp_path, capsys):
+    status = main(["benchmark", "--datasets", "breast_cancer", "--folds", "50",
+                   "--output", str(tmp_path), "--quiet"])
+    assert status == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "imbnn: error: --folds 50 is more than the 39 rows of the smallest class (1) of "
+        "breast_cancer: some test folds would have none and no ROC AUC. Use --folds 39 or fewer."
+    ]
+    assert not (tmp_path / "cells").exists()
+
+
+def test_own_table_with_categories_missing_values_and_merged_results(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    n = 240
+    colour = rng.choice(["red", "green", "blue"], n).astype(object)
+    size = rng.normal(size=n)
+    churn = np.where(size + 2 * (colour == "red") + rng.normal(scale=0.3, size=n) > 2.2, "yes", "no")
+    size[rng.random(n) < 0.1] = np.nan
+    colour[rng.random(n) < 0.1] = None
+    table = tmp_path / "customers.csv"
+    pd.DataFrame({"size": size, "colour": colour, "churn": churn}).to_csv(table, index=False)
+    output = tmp_path / "out"
+    common = ["--output", str(output), "--folds", "3", "--no-plots", "--quiet"]
+    status = main(["benchmark", "--data", str(table), "--target", "churn",
+                   "--estimators", "logistic", "featureless", *common])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert f"customers: {n} rows, 2 features, {(churn == 'yes').sum()} positive." in out
+    results = pd.read_csv(output / "results.csv")
+    assert set(results["dataset"]) == {"customers"} and len(results) == 6
+    assert (results.loc[results["estimator"] == "logistic", "test_roc_auc"] > 0.7).all()
+    # A second invocation on other estimators adds to the folder's table.
+    assert main(["benchmark", "--data", str(table), "--target", "churn",
+                 "--estimators", "hgb", *common]) == 0
+    assert "9 rows, 6 from earlier runs" in capsys.readouterr().out
+    assert len(pd.read_csv(output / "results.csv")) == 9
+    # One-line errors for a missing file, column, or a target of one class.
+    for arguments, message in [
+        (["--data", str(tmp_path / "absent.csv"), "--target", "churn"], "no such file"),
+        (["--data", str(table), "--target", "label"], "has no column 'label'; its columns:"),
+        (["--data", str(table), "--target", "churn", "--positive", "maybe"],
+         "--positive 'maybe' is not a class of 'churn'"),
+    ]:
+        assert main(["benchmark", *arguments, *common]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("imbnn: error:") and message in err[0], err
+    pd.DataFrame({"x": [1, 2, 3], "churn": ["no"] * 3}).to_csv(tmp_path / "one.csv", index=False)
+    assert main(["benchmark", "--data", str(tmp_path / "one.csv"), "--target", "churn",
+                 *common]) == 2
+    assert "has one class ('no')" in capsys.readouterr().err
 
 
 def test_missing_real_data_names_the_file(tmp_path, capsys, monkeypatch):

@@ -103,9 +103,9 @@ def test_soak_results_get_a_panel_per_test_subset_and_a_colour_per_training_set(
     )
     figure = plot_test_auc(soak)
     assert len(figure.axes) == 4 and figure.axes[0].get_title() == "d1 / A"
-    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == [
-        "same",
-        "other",
+    assert [text.get_text() for text in figure.legends[0].get_texts()][-2:] == [
+        "train: same",
+        "train: other",
     ]
 
 
@@ -182,3 +182,57 @@ def test_missing_columns_and_missing_matplotlib(tables, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match="pip install 'imbnn\\[plot\\]'"):
         plot_test_auc(scores)
+
+
+def test_the_auc_axis_shows_the_trained_models_and_notes_the_chance_model(tables):
+    scores, _, _ = tables
+    featureless = scores[scores["estimator"] == "aum"].assign(estimator="featureless", test_roc_auc=0.5)
+    scores = pd.concat([featureless, scores], ignore_index=True)
+    ax = plot_test_auc(scores).axes[0]
+    trained = scores.loc[(scores["dataset"] == "d1") & (scores["estimator"] != "featureless")]
+    low, high = ax.get_xlim()
+    assert 0.5 < trained["test_roc_auc"].min() - 0.05 < low < trained["test_roc_auc"].min()
+    assert high >= trained["test_roc_auc"].max()
+    notes = [text.get_text() for text in ax.texts]
+    assert "all folds 0.500 (chance), left of the axis" in notes
+    # The mean of each trained model is written beside it.
+    means = trained.groupby("estimator")["test_roc_auc"].mean()
+    assert {f"{value:.3f}" for value in means} <= set(notes)
+    # Every marker is explained.
+    legend = [text.get_text() for text in ax.figure.legends[0].get_texts()]
+    assert legend == ["one test fold", "mean +- 1 sd over folds (value above)"]
+
+
+def test_roc_curves_of_every_fold_and_their_vertical_average():
+    roc = pd.DataFrame(
+        [
+            {"dataset": "d", "estimator": "e", "split": split, "fpr": fpr, "tpr": tpr}
+            for split, points in enumerate(
+                [[(0, 0), (0, 1), (1, 1)], [(0, 0), (0.5, 0.5), (1, 1)]]
+            )
+            for fpr, tpr in points
+        ]
+    )
+    scores = pd.DataFrame(
+        {"dataset": "d", "estimator": "e", "split": [0, 1], "test_roc_auc": [1.0, 0.5],
+         "test_fpr_default": [0.0, 0.4], "test_tpr_default": [0.8, 0.6]}
+    )
+    ax = plot_roc_curves(roc, scores).axes[0]
+    thin = [line for line in ax.get_lines() if line.get_linewidth() < 1 and line.get_alpha()]
+    assert len(thin) == 2
+    mean = [line for line in ax.get_lines() if line.get_linewidth() == 2][0]
+    x, y = mean.get_xdata(), mean.get_ydata()
+    # At FPR 0.25 the first fold has TPR 1 and the second 0.25.
+    assert np.interp(0.25, x, y) == pytest.approx((1 + 0.25) / 2)
+    diamond = [line for line in ax.get_lines() if line.get_marker() == "D"][0]
+    assert (diamond.get_xdata()[0], diamond.get_ydata()[0]) == pytest.approx((0.2, 0.7))
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["e (AUC 0.750 +- 0.354)", "default decision (predict), mean"]
+
+
+def test_history_of_every_fold_marks_each_kept_epoch(tables):
+    scores, _, history = tables
+    ax = plot_history(history, scores=scores).axes[0]
+    stars = [line for line in ax.get_lines() if line.get_marker() == "*"]
+    assert sorted(star.get_xdata()[0] for star in stars) == [2, 3, 4]  # best_epoch 2 + split
+    assert len([line for line in ax.get_lines() if line.get_label() == "validation"]) == 3
