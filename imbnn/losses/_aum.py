@@ -6,7 +6,7 @@ Classification and Changepoint Detection", JMLR 24(70), 2023.
 
 import torch
 
-from ._base import ImbalancedLoss, as_weights
+from ._base import ImbalancedLoss, as_weights, attach_gradient
 from ._sort import sort_descending
 
 __all__ = ["AUMLoss", "aum_with_gradient"]
@@ -141,18 +141,9 @@ def _tied_gradient(gaps, d, step, fp_step, fn_total):
     return fp_step - 0.5 * (clip_after - clip_before + step)
 
 
-class _AUMFunction(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, scores, is_positive, weight, variant):
-        # Autograd is off inside forward: no detach needed.
-        aum, gradient = _aum_and_gradient(scores, is_positive, weight, variant)
-        ctx.save_for_backward(gradient)
-        return aum
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (gradient,) = ctx.saved_tensors
-        return grad_output * gradient, None, None, None
+def _aum_loss(scores, is_positive, weight, variant):
+    aum, gradient = _aum_and_gradient(scores.detach(), is_positive, weight, variant)
+    return attach_gradient(scores, aum, gradient)
 
 
 class AUMLoss(ImbalancedLoss):
@@ -193,9 +184,9 @@ class AUMLoss(ImbalancedLoss):
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
         if scores.ndim == 1:
-            return _AUMFunction.apply(scores, target == 1, weight, self.variant)
+            return _aum_loss(scores, target == 1, weight, self.variant)
         per_class = [
-            _AUMFunction.apply(scores[:, k], target == k, weight, self.variant)
+            _aum_loss(scores[:, k], target == k, weight, self.variant)
             for k in range(scores.shape[1])
         ]
         return torch.stack(per_class).mean()

@@ -10,6 +10,9 @@ Every loss is a :class:`torch.nn.Module` whose ``forward`` takes
 and returns a scalar tensor on the device and in the dtype of ``scores``.
 """
 
+import functools
+import numbers
+
 import torch
 import torch.nn.functional as F
 
@@ -18,6 +21,7 @@ __all__ = [
     "PerExampleLoss",
     "weighted_mean",
     "as_weights",
+    "attach_gradient",
     "cross_entropy_per_example",
 ]
 
@@ -53,6 +57,28 @@ def as_weights(sample_weight, scores):
     return torch.as_tensor(sample_weight, dtype=scores.dtype, device=scores.device)
 
 
+class _ValueWithGradient(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, scores, value, gradient):
+        ctx.save_for_backward(gradient)
+        return value
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (gradient,) = ctx.saved_tensors
+        return grad_output * gradient, None, None
+
+
+def attach_gradient(scores, value, gradient):
+    """``value``, computed without autograd, as a function of ``scores`` with that ``gradient``.
+
+    For losses whose exact gradient is cheaper to compute alongside the value (in
+    sorted order, or block by block) than by autograd, or that autograd gets wrong
+    (AUM at ties). The gradient is treated as a constant: no second derivative.
+    """
+    return _ValueWithGradient.apply(scores, value, gradient)
+
+
 def weighted_mean(per_example_loss, sample_weight):
     """Weighted average ``sum(w * l) / sum(w)``; the plain mean when weights are None.
 
@@ -61,18 +87,30 @@ def weighted_mean(per_example_loss, sample_weight):
     if sample_weight is None:
         return per_example_loss.mean()
     weight = sample_weight.to(per_example_loss.dtype)
-    total = weight.sum()
-    # An all-zero weight batch contributes nothing, instead of 0/0 = NaN.
-    return (per_example_loss * weight).sum() / torch.where(total > 0, total, torch.ones_like(total))
+    # An all-zero weight batch contributes nothing (0 / tiny), instead of 0/0 = NaN.
+    total = weight.sum().clamp_min(torch.finfo(weight.dtype).tiny)
+    return torch.dot(per_example_loss, weight) / total
+
+
+@functools.lru_cache(maxsize=256)
+def _constant_tensor(values, dtype, device):
+    return torch.tensor(values, dtype=dtype, device=device)
 
 
 def _per_class(values, scores, name):
-    """A per-class sequence as a tensor on the device and in the dtype of ``scores``."""
-    tensor = torch.as_tensor(values, dtype=scores.dtype, device=scores.device).flatten()
+    """A per-class sequence as a tensor on the device and in the dtype of ``scores``.
+
+    A list or tuple is converted once per dtype and device (a loss is called once
+    per mini-batch with the same class weights); treat the result as read-only.
+    """
+    if isinstance(values, (list, tuple)) and all(isinstance(v, numbers.Real) for v in values):
+        tensor = _constant_tensor(tuple(float(v) for v in values), scores.dtype, scores.device)
+    else:
+        tensor = torch.as_tensor(values, dtype=scores.dtype, device=scores.device).flatten()
     n_classes = 2 if scores.ndim == 1 else scores.shape[1]
     if tensor.shape[0] != n_classes:
         raise ValueError(
-            f"{name} has {tensor.shape[0]} entries but the scores have {n_classes} classes."
+            f"{name} has {tensor.numel()} entries but the scores have {n_classes} classes."
         )
     return tensor
 
@@ -81,7 +119,7 @@ def _example_weights(scores, target, sample_weight, class_weight):
     """``sample_weight * class_weight[target]``, or None when neither is given."""
     if class_weight is None:
         return sample_weight
-    per_example = _per_class(class_weight, scores, "class_weight")[target]
+    per_example = _per_class(class_weight, scores, "class_weight").index_select(0, target)
     return per_example if sample_weight is None else per_example * sample_weight
 
 

@@ -31,8 +31,12 @@ def _class_counts(class_counts, scores, target):
         counts = torch.bincount(target, minlength=n_classes).to(scores.dtype)
     else:
         counts = _per_class(class_counts, scores, "class_counts")
-    if (counts < 0).any():
-        raise ValueError(f"class_counts must be non-negative; got {counts.tolist()}.")
+        # Checked in Python for a list (no device sync in every training step).
+        negative = (
+            min(class_counts) < 0 if isinstance(class_counts, (list, tuple)) else (counts < 0).any()
+        )
+        if negative:
+            raise ValueError(f"class_counts must be non-negative; got {counts.tolist()}.")
     # An absent class has no example to weigh; 1 keeps its weight or margin finite.
     return counts.clamp_min(1)
 

@@ -15,8 +15,9 @@ its gradient 0, with the autograd graph kept.
 """
 
 import torch
+import torch.nn.functional as F
 
-from ._base import ImbalancedLoss, as_weights
+from ._base import ImbalancedLoss, as_weights, attach_gradient
 
 __all__ = [
     "AllPairsSquaredHingeLoss",
@@ -32,6 +33,8 @@ _DEFAULT_CHUNK_PAIRS = 2**20
 # entries): a handful of tensor operations instead of the sort path's few dozen,
 # whose fixed cost per operation dominates on training-sized batches.
 _DENSE_MAX_ROWS = 256
+# Devices on which selecting the positive rows (nonzero) costs no host synchronisation.
+_SELECT_ROWS_ON = ("cpu",)
 
 
 def _no_pair_zero(scores):
@@ -276,13 +279,12 @@ def _dense_positive_hinge_sums(scores, is_positive, weight, margin, power):
 
 
 def _all_pairs_hinge(scores, is_positive, weight, margin, power):
+    if scores.shape[0] <= _DENSE_MAX_ROWS:
+        pair = "hinge" if power == 1 else "squared_hinge"
+        return _pair_mean(scores, is_positive, weight, pair, margin, chunk_pairs=None)
     both, positive_total, negative_total = _has_both_classes(is_positive, weight)
     if not both:
         return _no_pair_zero(scores)
-    if scores.shape[0] <= _DENSE_MAX_ROWS:
-        r = _dense_positive_hinge_sums(scores, is_positive, weight, margin, power)
-        positive_weight = is_positive.to(scores.dtype) if weight is None else weight * is_positive
-        return (positive_weight @ r) / (positive_total * negative_total)
     normaliser = float(positive_total * negative_total)
     return _AllPairsHinge.apply(scores, is_positive, weight, float(margin), power, normaliser)
 
@@ -377,50 +379,117 @@ class AllPairsSquaredHingeLoss(_PairHingeLoss):
 # --------------------------------------------------------------------- pairwise logistic
 
 
-class _PairwiseLogisticFunction(torch.autograd.Function):
-    """Weighted sum over pairs of ``softplus(-(s_i - s_k))``, with its gradient, in chunks.
+def _pair_block(row_scores, column_scores, row_weight, column_weight, pair, margin, factor=1.0):
+    """One block of the pair matrix: ``sum w_i w_k l(s_i - s_k)`` and its gradient, times ``factor``.
 
-    The gradient is accumulated in the forward pass, one block of positives at a
-    time, so memory stays at one block of ``chunk_pairs`` pairs however large the
-    batch; autograd through the blocks would keep every block alive until backward.
+    Rows are positives and columns negatives; a row at ``+inf`` or a column at
+    ``-inf`` (a masked one) gives pairs with loss 0 and slope 0. Weights ``None``
+    mean 1. Returns the sum (not multiplied by ``factor``) and ``factor`` times its
+    gradient with respect to each row's and each column's score.
     """
-
-    @staticmethod
-    def forward(ctx, scores, is_positive, weight, chunk_pairs):
-        s = scores.detach()
-        positive_rows = torch.nonzero(is_positive).flatten()
-        negative_rows = torch.nonzero(~is_positive).flatten()
-        s_negative, w_negative = s[negative_rows], weight[negative_rows]
-        grad_negative = torch.zeros_like(s_negative)
-        grad = torch.zeros_like(s)
-        total = s.new_zeros(())
-        block = max(1, chunk_pairs // max(1, negative_rows.numel()))
-        for start in range(0, positive_rows.numel(), block):
-            rows = positive_rows[start : start + block]
-            gap = s[rows, None] - s_negative[None, :]
-            w_positive = weight[rows]
-            total = total + w_positive @ torch.nn.functional.softplus(-gap) @ w_negative
-            # d softplus(-gap) / d gap = -sigmoid(-gap)
-            slope = torch.sigmoid(-gap)
-            grad[rows] = -w_positive * (slope @ w_negative)
-            grad_negative += w_negative * (w_positive @ slope)
-        grad[negative_rows] = grad_negative
-        ctx.save_for_backward(grad)
-        return total
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_output):
-        (grad,) = ctx.saved_tensors
-        return grad_output * grad, None, None, None
+    if pair == "logistic":
+        z = column_scores[None, :] - row_scores[:, None]  # -(s_i - s_k)
+        values, slope, scale = F.softplus(z), torch.sigmoid(z), 1.0
+    else:
+        hinge = ((column_scores + margin)[None, :] - row_scores[:, None]).clamp_min_(0)
+        if pair == "hinge":
+            # sign: 1 on active pairs, 0 on the kink and beyond (relu's convention).
+            values, slope, scale = hinge, torch.sign(hinge), 1.0
+        else:
+            values, slope, scale = hinge * hinge, hinge, 2.0
+    scale = scale * factor
+    if row_weight is None:
+        return values.sum(), slope.sum(1).mul_(-scale), slope.sum(0).mul_(scale)
+    total = torch.dot(row_weight, values @ column_weight)
+    row_gradient = (-scale * row_weight) * (slope @ column_weight)
+    column_gradient = (scale * column_weight) * (row_weight @ slope)
+    return total, row_gradient, column_gradient
 
 
-def _pairwise_logistic(scores, is_positive, weight, chunk_pairs):
-    both, positive_total, negative_total = _has_both_classes(is_positive, weight)
-    if not both:
-        return _no_pair_zero(scores)
-    total = _PairwiseLogisticFunction.apply(scores, is_positive, weight, chunk_pairs)
-    return total / (positive_total * negative_total)
+def _masked_pair_mean(scores, is_positive, weight, pair, margin):
+    """The mean over pairs from the whole n x n matrix: no host synchronisation.
+
+    The wrong-class rows and columns are masked by infinite scores, and the
+    normaliser stays a tensor; ``where`` (not a product) gives 0 without pairs,
+    where infinite scores may leave NaN in the sums.
+    """
+    rows = torch.where(is_positive, scores, float("inf"))
+    columns = torch.where(is_positive, -float("inf"), scores)
+    total, row_gradient, column_gradient = _pair_block(rows, columns, weight, weight, pair, margin)
+    if weight is None:
+        positive_total = is_positive.sum()
+        normaliser = positive_total * (scores.shape[0] - positive_total)
+    else:
+        positive_total = torch.dot(weight, is_positive.to(scores.dtype))
+        normaliser = positive_total * (weight.sum() - positive_total)
+    has_pairs = normaliser > 0
+    normaliser = torch.where(has_pairs, normaliser, 1).to(scores.dtype)
+    value = torch.where(has_pairs, total / normaliser, 0.0)
+    gradient = torch.where(has_pairs, (row_gradient + column_gradient) / normaliser, 0.0)
+    return value, gradient
+
+
+def _selected_pair_mean(scores, is_positive, weight, pair, margin, chunk_pairs):
+    """The mean over pairs from the selected positive rows and negative columns.
+
+    Rows are processed in blocks of at most ``chunk_pairs`` pairs (``None``: one
+    block), so that memory stays bounded however large the batch.
+    """
+    is_negative = ~is_positive
+    s_positive, s_negative = scores[is_positive], scores[is_negative]
+    n_positive, n_negative = s_positive.numel(), s_negative.numel()
+    if n_positive == 0 or n_negative == 0:
+        return scores.new_zeros(()), torch.zeros_like(scores)
+    if weight is None:
+        w_positive = w_negative = None
+        normaliser = float(n_positive * n_negative)
+    else:
+        w_positive, w_negative = weight[is_positive], weight[is_negative]
+        normaliser = w_positive.sum() * w_negative.sum()
+        normaliser = torch.where(normaliser > 0, normaliser, 1.0)
+    # The gradient is scaled in the blocks: one pass less over it.
+    factor = 1 / normaliser
+    if chunk_pairs is None or n_positive * n_negative <= chunk_pairs:
+        block = n_positive
+    else:
+        block = max(1, chunk_pairs // n_negative)
+    totals, row_gradients, grad_negative = [], [], None
+    for start in range(0, n_positive, block):
+        end = start + block
+        total, row_gradient, column_gradient = _pair_block(
+            s_positive[start:end],
+            s_negative,
+            None if weight is None else w_positive[start:end],
+            w_negative,
+            pair,
+            margin,
+            factor,
+        )
+        totals.append(total)
+        row_gradients.append(row_gradient)
+        grad_negative = column_gradient if grad_negative is None else grad_negative + column_gradient
+    if len(totals) > 1:
+        total, row_gradient = torch.stack(totals).sum(), torch.cat(row_gradients)
+    gradient = torch.empty_like(scores).masked_scatter_(is_positive, row_gradient)
+    gradient.masked_scatter_(is_negative, grad_negative)
+    return total * factor, gradient
+
+
+def _pair_mean(scores, is_positive, weight, pair, margin, chunk_pairs):
+    """Weighted mean over (positive, negative) pairs of a pair loss; 0 (gradient 0) without pairs.
+
+    The gradient is computed with the value, block by block, and attached
+    (:func:`attach_gradient`): autograd through the blocks would keep each alive
+    until the backward pass. Small batches on a device where selecting rows waits
+    for the device (``nonzero`` returns a size) use the masked n x n matrix.
+    """
+    s = scores.detach()
+    n = s.shape[0]
+    if s.device.type not in _SELECT_ROWS_ON and (chunk_pairs is None or n * n <= chunk_pairs):
+        value, gradient = _masked_pair_mean(s, is_positive, weight, pair, margin)
+    else:
+        value, gradient = _selected_pair_mean(s, is_positive, weight, pair, margin, chunk_pairs)
+    return attach_gradient(scores, value, gradient)
 
 
 class PairwiseLogisticLoss(ImbalancedLoss):
@@ -475,9 +544,9 @@ class PairwiseLogisticLoss(ImbalancedLoss):
             A scalar.
         """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
-        weight = as_weights(sample_weight, scores).detach()
+        weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
         return _one_vs_rest(
-            lambda s, pos, w: _pairwise_logistic(s, pos, w, self.chunk_pairs),
+            lambda s, pos, w: _pair_mean(s, pos, w, "logistic", 0.0, self.chunk_pairs),
             scores,
             target,
             weight,
