@@ -275,3 +275,43 @@ def test_binary_scores_equal_the_library_functions():
     scores, roc = binary_scores(np.zeros(5, bool), np.array([0, 1, 0, 0, 0], bool), np.arange(5.0))
     assert roc is None and np.isnan(scores["test_roc_auc"]) and scores["n_test_positive"] == 0
     assert scores["test_accuracy"] == pytest.approx(0.8)
+
+
+def test_estimators_per_data_set_own_splits_and_more_scores(tmp_path):
+    from sklearn.metrics import average_precision_score
+
+    X, y = _task()
+    train, test = np.arange(150), np.arange(150, 200)
+
+    def estimators(name, data):
+        return {"logistic": LogisticRegression(C=data.C)}
+
+    datasets = {
+        "weak": {"data": X, "target": y, "C": 0.001, "cv": [(train, test)]},
+        "strong": {"data": X, "target": y, "C": 10.0},
+    }
+    bench = Benchmark(
+        estimators, datasets, cv=2, output=tmp_path, progress=False,
+        scoring={"average_precision": "average_precision"},
+    )
+    scores = bench.run()
+    assert scores.groupby("dataset", sort=False).size().to_dict() == {"weak": 1, "strong": 2}
+    weak = scores.iloc[0]
+    model = LogisticRegression(C=0.001).fit(X[train], y[train])
+    assert weak["test_average_precision"] == pytest.approx(
+        average_precision_score(y[test], model.decision_function(X[test]))
+    )
+    assert (weak["n_train"], weak["n_test"]) == (150, 50)
+    again = Benchmark(
+        estimators, datasets, cv=2, output=tmp_path, progress=False,
+        scoring={"average_precision": "average_precision"},
+    )
+    again.run()
+    assert again.n_cached_ == 3
+    # Another scoring is another cell.
+    other = Benchmark(estimators, datasets, cv=2, output=tmp_path, progress=False,
+                      scoring={"average_precision": "roc_auc"})
+    other.run()
+    assert other.n_cached_ == 0
+    with pytest.raises(TypeError, match=r"estimators\('weak', data\)\['x'\] is not a scikit"):
+        Benchmark(lambda name, data: {"x": 1}, datasets, progress=False).run()

@@ -12,6 +12,7 @@ from imblearn.metrics import geometric_mean_score
 from sklearn.base import clone
 from sklearn.metrics import (
     accuracy_score,
+    check_scoring,
     auc,
     balanced_accuracy_score,
     roc_auc_score,
@@ -170,7 +171,16 @@ def _is_skorch(estimator):
 
 
 def run_cell(
-    estimator, X, y, train, tests, *, n_threads=None, record_history=True, on_error="raise"
+    estimator,
+    X,
+    y,
+    train,
+    tests,
+    *,
+    n_threads=None,
+    record_history=True,
+    on_error="raise",
+    scoring=None,
 ):
     """Fit a clone of ``estimator`` on rows ``train`` and score it on each of ``tests``.
 
@@ -187,6 +197,8 @@ def run_cell(
         Limit torch and BLAS to this many threads (once per process).
     record_history : bool, default=True
     on_error : {"raise", "record"}, default="raise"
+    scoring : dict of str to scorer, default=None
+        More scores, stored as ``test_<name>``.
 
     Returns
     -------
@@ -205,7 +217,7 @@ def run_cell(
     _ensure_threads(n_threads)
     try:
         with interrupt_guard():
-            outcome = _run_cell(estimator, X, y, train, tests, record_history)
+            outcome = _run_cell(estimator, X, y, train, tests, record_history, scoring)
     except Exception:
         if _INTERRUPTED.is_set():
             raise KeyboardInterrupt from None
@@ -218,7 +230,8 @@ def run_cell(
     return outcome
 
 
-def _run_cell(estimator, X, y, train, tests, record_history):
+def _run_cell(estimator, X, y, train, tests, record_history, scoring):
+    scorers = {name: check_scoring(None, scorer) for name, scorer in (scoring or {}).items()}
     estimator = clone(estimator)
     final = final_estimator(estimator)
     if _is_skorch(final):
@@ -235,7 +248,10 @@ def _run_cell(estimator, X, y, train, tests, record_history):
     evaluated = []
     for test in tests:
         start = time.perf_counter()
-        scores, roc = score_binary_or_multiclass(estimator, _safe_indexing(X, test), y[test])
+        X_test = _safe_indexing(X, test)
+        scores, roc = score_binary_or_multiclass(estimator, X_test, y[test])
+        for name, scorer in scorers.items():
+            scores[f"test_{name}"] = float(scorer(estimator, X_test, y[test]))
         scores.update(fit_time=fit_time, score_time=time.perf_counter() - start)
         evaluated.append((scores, roc))
     fitted_final = final_estimator(estimator, fitted=True)

@@ -74,12 +74,17 @@ class Benchmark:
 
     Parameters
     ----------
-    estimators : dict of str to estimator
-        Names and (unfitted) scikit-learn classifiers or pipelines.
+    estimators : dict of str to estimator, or callable
+        Names and (unfitted) scikit-learn classifiers or pipelines; or a function
+        ``estimators(name, data)`` of each data set's name and Bunch returning such a
+        dict, for configurations that depend on the data (a seed per repeat, class
+        counts).
     datasets : dict of str to data set, or list of task names
         Each value is ``(X, y)``, a Bunch/dict with ``data`` and ``target`` (and
-        optionally ``subset`` and ``groups``, passed to the splitter), or the name
-        of a task of :func:`~imbnn.benchmark.list_tasks`.
+        optionally ``subset`` and ``groups``, passed to the splitter, ``cv``, a
+        splitter or list of (train, test) index pairs for this data set alone, and
+        any other entries an ``estimators`` function reads), or the name of a task
+        of :func:`~imbnn.benchmark.list_tasks`.
     cv : int or splitter, default=3
         An int uses :class:`~sklearn.model_selection.StratifiedKFold` with shuffling
         seeded by ``random_state``. A :class:`~imbnn.model_selection.SameOtherAllCV`
@@ -104,6 +109,10 @@ class Benchmark:
         results the same in every back end; None leaves the libraries' defaults.
     random_state : int, default=0
         Seeds the default splitter. Estimators keep their own ``random_state``.
+    scoring : dict of str to scorer, default=None
+        More test scores, each stored as ``test_<name>``: a scorer name of
+        scikit-learn or imbnn (``"average_precision"``, ``"neg_fpr_at_tpr_95"``) or
+        a callable ``scorer(estimator, X, y)`` (``sklearn.metrics.make_scorer``).
     record_history : bool, default=True
         For skorch-based estimators, also record the subtrain AUC per epoch
         (one extra forward pass per epoch) and keep the per-epoch history.
@@ -160,6 +169,7 @@ class Benchmark:
         scheduler=None,
         n_threads=1,
         random_state=0,
+        scoring=None,
         record_history=True,
         on_error="raise",
         progress=True,
@@ -173,6 +183,7 @@ class Benchmark:
         self.scheduler = scheduler
         self.n_threads = n_threads
         self.random_state = random_state
+        self.scoring = scoring
         self.record_history = record_history
         self.on_error = on_error
         self.progress = progress
@@ -180,13 +191,13 @@ class Benchmark:
     # ------------------------------------------------------------------ grid
 
     def _check(self):
-        if not isinstance(self.estimators, dict) or not self.estimators:
-            raise ValueError("estimators must be a non-empty dict of name -> estimator.")
-        for name, estimator in self.estimators.items():
-            if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
-                raise TypeError(
-                    f"estimators[{name!r}] is not a scikit-learn estimator: {estimator!r}."
-                )
+        if not callable(self.estimators):
+            _check_estimators(self.estimators)
+        if self.scoring is not None and not isinstance(self.scoring, dict):
+            raise TypeError(
+                "scoring must be a dict of name -> scorer (a scorer name such as "
+                f"'average_precision', or a callable(estimator, X, y)); got {self.scoring!r}."
+            )
         if self.backend is not None and self.backend not in _BACKENDS:
             raise ValueError(f"backend must be one of {_BACKENDS} or None; got {self.backend!r}.")
         if self.on_error not in ("raise", "record"):
@@ -206,10 +217,18 @@ class Benchmark:
             )
         return {name: _as_dataset(name, value) for name, value in datasets.items()}
 
-    def _splitter(self):
-        if isinstance(self.cv, Integral):
-            return StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
-        return check_cv(self.cv, classifier=True)
+    def _splitter(self, data=None):
+        cv = self.cv if data is None or data.get("cv") is None else data.cv
+        if isinstance(cv, Integral):
+            return StratifiedKFold(n_splits=cv, shuffle=True, random_state=self.random_state)
+        return check_cv(cv, classifier=True)
+
+    def _estimators_for(self, name, data):
+        if not callable(self.estimators):
+            return self.estimators
+        estimators = self.estimators(name, data)
+        _check_estimators(estimators, f"estimators({name!r}, data)")
+        return estimators
 
     def _splits(self, splitter, data):
         X, y = data.data, data.target
@@ -249,33 +268,40 @@ class Benchmark:
         return pd.DataFrame(rows)
 
     def _cells(self, datasets, fingerprints=False):
-        splitter = self._splitter()
         if fingerprints:
             # Computed once per run, estimator and data set: a cell only adds its split.
-            context = digest(
-                [
-                    _SCHEMA,
-                    environment(),
-                    self.record_history,
-                    self.n_threads,
-                ]
-            )
-            estimators = {
-                name: digest(describe(estimator, f"estimators[{name!r}]"))
-                for name, estimator in self.estimators.items()
+            scoring = {
+                name: describe(scorer, f"scoring[{name!r}]")
+                for name, scorer in (self.scoring or {}).items()
             }
+            context = digest(
+                [_SCHEMA, environment(), scoring, self.record_history, self.n_threads]
+            )
+            described = {}
         for dataset_name, data in datasets.items():
-            data_digest = _data_digest(data) if fingerprints else None
+            estimators = self._estimators_for(dataset_name, data)
+            splitter = self._splitter(data)
+            if fingerprints:
+                data_digest = _data_digest(data)
+                for name, estimator in estimators.items():
+                    # The same object is described once, however many data sets use it.
+                    if id(estimator) not in described:
+                        described[id(estimator)] = (
+                            estimator,
+                            digest(describe(estimator, f"estimators[{name!r}]")),
+                        )
             for info, train, test in self._splits(splitter, data):
                 split_digest = (
                     digest([array_digest(np.asarray(train)), array_digest(np.asarray(test))])
                     if fingerprints
                     else None
                 )
-                for estimator_name, estimator in self.estimators.items():
+                for estimator_name, estimator in estimators.items():
                     key = {"dataset": dataset_name, "estimator": estimator_name, **info}
                     fingerprint = (
-                        digest([context, estimators[estimator_name], data_digest, split_digest])
+                        digest(
+                            [context, described[id(estimator)][1], data_digest, split_digest]
+                        )
                         if fingerprints
                         else None
                     )
@@ -393,6 +419,7 @@ class Benchmark:
                     self.n_threads,
                     self.record_history,
                     self.on_error,
+                    self.scoring,
                 )
                 for group in fits.values()
             )
@@ -502,7 +529,9 @@ def unscored_notes(scores, score="test_roc_auc"):
     return notes
 
 
-def _run_fit_task(names, estimator, X, y, train, tests, n_threads, record_history, on_error):
+def _run_fit_task(
+    names, estimator, X, y, train, tests, n_threads, record_history, on_error, scoring
+):
     return names, run_cell(
         estimator,
         X,
@@ -512,7 +541,20 @@ def _run_fit_task(names, estimator, X, y, train, tests, n_threads, record_histor
         n_threads=n_threads,
         record_history=record_history,
         on_error=on_error,
+        scoring=scoring,
     )
+
+
+def _check_estimators(estimators, where="estimators"):
+    if not isinstance(estimators, dict) or not estimators:
+        raise ValueError(
+            f"{where} must be a non-empty dict of name -> estimator"
+            + (" (or a function of a data set's name and Bunch returning one)." if where ==
+               "estimators" else ".")
+        )
+    for name, estimator in estimators.items():
+        if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
+            raise TypeError(f"{where}[{name!r}] is not a scikit-learn estimator: {estimator!r}.")
 
 
 def _dask_client(scheduler, n_jobs):
