@@ -265,6 +265,41 @@ def test_ratio_multiclass_and_reproducibility():
     assert not np.array_equal(first, other)
 
 
+def _remix_downsample(y, minority, ratio, random_state):
+    """The ReMix reproduction's own down-sampling, as it was written before make_imbalanced."""
+    rng = np.random.RandomState(random_state)
+    is_minority = np.isin(y, minority)
+    keep = [np.flatnonzero(~is_minority)]
+    _, majority_counts = np.unique(y[~is_minority], return_counts=True)
+    reference = majority_counts.sum() if len(minority) == 1 else majority_counts.max()
+    for label in minority:
+        members = np.flatnonzero(y == label)
+        wanted = max(int(round(ratio * reference)), 4)
+        keep.append(rng.choice(members, wanted, replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+@pytest.mark.parametrize(
+    "counts, minority, ratio",
+    [
+        ({0: 4530, 1: 900}, [1], 0.05),  # 226.5: a half, rounded to even
+        ({0: 1000, 1: 300}, [1], 0.025),
+        ({0: 150, 1: 300}, [1], 0.01),  # 1.5 rows: raised to 4
+        ({0: 700, 1: 300, 2: 250, 3: 500}, [1, 2, 3], 0.1),
+        ({0: 700, 1: 300, 2: 250, 3: 500}, [1, 2], 0.05),
+    ],
+)
+def test_minority_ratio_nearest_with_a_floor_is_the_remix_down_sampling(counts, minority, ratio):
+    y = _labels(counts)
+    X = np.arange(len(y))[:, None]
+    for seed in range(3):
+        _, y_out, indices = make_imbalanced(
+            X, y, minority_classes=minority, minority_ratio=ratio, binary=len(minority) == 1,
+            rounding="nearest", min_minority=4, random_state=seed, return_indices=True,
+        )
+        np.testing.assert_array_equal(indices, _remix_downsample(y, minority, ratio, seed))
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -4,8 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array, column_or_1d
+
+from ..utils._compat import Interval, StrOptions, validate_params
 
 __all__ = ["make_imbalanced"]
 
@@ -17,7 +18,10 @@ __all__ = ["make_imbalanced"]
         "minority_classes": ["array-like"],
         "minority_proportion": [Interval(Real, 0, 1, closed="neither"), None],
         "imbalance_ratio": [Interval(Real, 1, None, closed="left"), None],
+        "minority_ratio": [Interval(Real, 0, 1, closed="right"), None],
         "binary": ["boolean"],
+        "rounding": [StrOptions({"floor", "nearest"})],
+        "min_minority": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "return_indices": ["boolean"],
     },
@@ -30,7 +34,10 @@ def make_imbalanced(
     minority_classes,
     minority_proportion=None,
     imbalance_ratio=None,
+    minority_ratio=None,
     binary=True,
+    rounding="floor",
+    min_minority=None,
     random_state=None,
     return_indices=False,
 ):
@@ -44,9 +51,15 @@ def make_imbalanced(
       ``binary=False`` each minority class makes up ``p``;
     - ``imbalance_ratio`` ``r``: majority rows per minority row, i.e. the majority
       (``binary=True``) or the largest majority class (``binary=False``) has ``r``
-      times as many rows as the minority (each minority class).
+      times as many rows as the minority (each minority class);
+    - ``minority_ratio`` ``q``: minority rows per majority row, ``N+ / N-`` as the
+      ReMix paper gives its imbalance levels (``q = 1 / r``, computed as
+      ``q * N-``).
 
-    Sizes are rounded down. With ``binary=True`` the minority rows kept are spread
+    Sizes are rounded down (``rounding="nearest"``: to the nearest integer, halves
+    to even, as Python's ``round``), then raised to ``min_minority`` when given (per minority
+    class with ``binary=False``, in total with ``binary=True``), so that even a
+    strong imbalance leaves rows to split into folds. With ``binary=True`` the minority rows kept are spread
     over the original classes in proportion to their counts (largest remainders
     first), as in the SOAK experiment's table of digit counts.
 
@@ -59,9 +72,12 @@ def make_imbalanced(
         Labels of ``y`` whose rows are down-sampled (e.g. ``[0, 2, 4, 6, 8]``).
     minority_proportion : float in (0, 1), default=None
     imbalance_ratio : float >= 1, default=None
+    minority_ratio : float in (0, 1], default=None
     binary : bool, default=True
         If True, return ``y`` as 1 for the minority classes and 0 for the others;
         if False keep the original labels.
+    rounding : {"floor", "nearest"}, default="floor"
+    min_minority : int >= 1, default=None
     random_state : int, RandomState instance or None, default=None
         Seeds the sub-sample.
     return_indices : bool, default=False
@@ -85,8 +101,11 @@ def make_imbalanced(
     >>> int(y_even.sum()), len(y_even)
     (47, 953)
     """
-    if (minority_proportion is None) == (imbalance_ratio is None):
-        raise ValueError("Give exactly one of minority_proportion and imbalance_ratio.")
+    given = [value is not None for value in (minority_proportion, imbalance_ratio, minority_ratio)]
+    if sum(given) != 1:
+        raise ValueError(
+            "Give exactly one of minority_proportion, imbalance_ratio and minority_ratio."
+        )
     X = check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False)
     y = column_or_1d(y)
     if len(y) != X.shape[0]:
@@ -106,9 +125,11 @@ def make_imbalanced(
         # The minority classes form one class of size n: n / (n + N) = p, or N / n = r.
         if minority_proportion is not None:
             wanted = minority_proportion * majority_counts.sum() / (1 - minority_proportion)
-        else:
+        elif imbalance_ratio is not None:
             wanted = majority_counts.sum() / imbalance_ratio
-        per_class = _allocate(int(np.floor(wanted + 1e-9)), minority_counts)
+        else:
+            wanted = minority_ratio * majority_counts.sum()
+        per_class = _allocate(max(_round(wanted, rounding), min_minority or 0), minority_counts)
         available = minority_counts.sum()
     else:
         # Each of the k minority classes has size n: n / (k n + N) = p, or max(N_j) / n = r.
@@ -120,9 +141,11 @@ def make_imbalanced(
                     "room for the majority classes."
                 )
             wanted = minority_proportion * majority_counts.sum() / (1 - k * minority_proportion)
-        else:
+        elif imbalance_ratio is not None:
             wanted = majority_counts.max() / imbalance_ratio
-        per_class = np.full(k, int(np.floor(wanted + 1e-9)))
+        else:
+            wanted = minority_ratio * majority_counts.max()
+        per_class = np.full(k, max(_round(wanted, rounding), min_minority or 0))
         available = minority_counts.min()
         wanted_total = per_class[0]
     if per_class.min(initial=1) < 0 or per_class.sum() < 1:
@@ -147,6 +170,12 @@ def make_imbalanced(
     y_out = np.isin(y[indices], minority_classes).astype(np.int64) if binary else y[indices]
     result = (X[indices], y_out)
     return result + (indices,) if return_indices else result
+
+
+def _round(wanted, rounding):
+    if rounding == "nearest":
+        return int(round(wanted))
+    return int(np.floor(wanted + 1e-9))
 
 
 def _allocate(total, counts):
