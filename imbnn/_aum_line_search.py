@@ -283,6 +283,9 @@ def _walk(a, m, fp, fn, is_positive, weight, max_crossings, first_min):
         aucs.append(auc)
         if first_min:
             if slope > 0 or value <= zero:
+                # The next crossing bounds a flat stretch: drop stale events above it.
+                while heap and rank_of[heap[0][2]] != rank_of[heap[0][1]] + 1:
+                    heappop(heap)
                 return steps, values, slopes, aucs, n_crossings, _stop(
                     steps, values, slope, flat_from, heap
                 )

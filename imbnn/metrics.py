@@ -134,6 +134,17 @@ def register_scorer(name, scorer):
     -------
     scorer : callable
         The scorer, unchanged.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import brier_score_loss, make_scorer
+    >>> from imbnn.metrics import SCORERS, get_scorer, register_scorer
+    >>> brier = make_scorer(
+    ...     brier_score_loss, greater_is_better=False, response_method="predict_proba"
+    ... )
+    >>> get_scorer(register_scorer("my_neg_brier", brier)) is brier
+    True
+    >>> del SCORERS["my_neg_brier"]
     """
     SCORERS[name] = scorer
     return scorer
@@ -193,6 +204,17 @@ def check_scoring(estimator, scoring=None):
     -------
     scorer : callable
         ``scorer(estimator, X, y)``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from imbnn.metrics import check_scoring
+    >>> X, y = make_classification(n_samples=200, weights=[0.9], random_state=0)
+    >>> model = LogisticRegression().fit(X, y)
+    >>> scorer = check_scoring(model, "neg_fpr_at_tpr_95")
+    >>> -1 <= scorer(model, X, y) <= 0
+    True
     """
     if isinstance(scoring, str):
         return get_scorer(scoring)

@@ -168,6 +168,11 @@ class SameOtherAllCV(BaseCrossValidator):
     def split_with_info(self, X, y=None, groups=None, subset=None):
         """Like :meth:`split`, but each split comes with its row of :meth:`split_table`.
 
+        Parameters
+        ----------
+        X, y, groups, subset
+            As for :meth:`split`.
+
         Yields
         ------
         info : dict

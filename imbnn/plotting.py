@@ -187,8 +187,8 @@ def plot_roc_curves(roc, scores=None, *, split=None, min_tpr=None):
     With ``split=None`` each fold's curve is a thin line and the thick line their
     vertical average (the mean true-positive rate at each false-positive rate);
     the diamond is the mean over folds of the (FPR, TPR) of ``predict`` on the
-    test rows: where the estimator lands without threshold tuning, as in the
-    slides' "D" points. The legend gives each estimator's mean test AUC (+- sd).
+    test rows: where the estimator lands without threshold tuning (the "D"
+    points of Hocking's ROC figures). The legend gives each estimator's mean test AUC (+- sd).
 
     Parameters
     ----------
@@ -208,6 +208,16 @@ def plot_roc_curves(roc, scores=None, *, split=None, min_tpr=None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from imbnn.plotting import plot_roc_curves
+    >>> roc = pd.DataFrame({"dataset": "d", "estimator": "e", "split": 0,
+    ...                     "fpr": [0.0, 0.1, 1.0], "tpr": [0.0, 0.8, 1.0]})
+    >>> figure = plot_roc_curves(roc)
+    >>> figure.axes[0].get_xlabel()
+    'false positive rate'
     """
     from matplotlib.lines import Line2D
 
@@ -299,6 +309,16 @@ def plot_history(history, *, split=None, scores=None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from imbnn.plotting import plot_history
+    >>> history = pd.DataFrame({"dataset": "d", "estimator": "e", "split": 0,
+    ...                         "epoch": [1, 2, 3], "train_auc": [0.7, 0.8, 0.9],
+    ...                         "valid_auc": [0.6, 0.75, 0.7]})
+    >>> len(plot_history(history).axes) >= 1
+    True
     """
     from matplotlib.lines import Line2D
 
@@ -383,6 +403,17 @@ def save_benchmark_plots(scores, history, roc, folder, *, split=None):
     -------
     list of pathlib.Path
         The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from imbnn.plotting import save_benchmark_plots
+    >>> scores = pd.DataFrame({"dataset": "d", "estimator": ["a", "b"], "split": 0,
+    ...                        "test_roc_auc": [0.5, 0.9]})
+    >>> empty = pd.DataFrame()
+    >>> [path.name for path in save_benchmark_plots(scores, empty, empty, tempfile.mkdtemp())]
+    ['test_auc.png']
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -493,6 +493,15 @@ def unscored_notes(scores, score="test_roc_auc"):
     -------
     list of str
         E.g. ``"aum on breast_cancer: 39 of 50 folds scored; 11 test folds had no positive"``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from imbnn.benchmark import unscored_notes
+    >>> scores = pd.DataFrame({"dataset": "d", "estimator": "e", "n_test": 10,
+    ...                        "n_test_positive": [3, 0], "test_roc_auc": [0.8, np.nan]})
+    >>> unscored_notes(scores)
+    ['e on d: 1 of 2 folds scored; 1 test folds had no positive']
     """
     if score not in scores.columns or not scores[score].isna().any():
         return []
@@ -726,6 +735,19 @@ def read_results(output):
     ValueError
         When a table lacks a column or holds a non-number in a numeric column; the
         message names the file, the column and the first bad row.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.datasets import make_classification
+    >>> from imbnn import FeaturelessClassifier
+    >>> from imbnn.benchmark import Benchmark, read_results
+    >>> X, y = make_classification(n_samples=60, random_state=0)
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = Benchmark({"featureless": FeaturelessClassifier()}, {"toy": (X, y)},
+    ...               cv=2, output=folder, progress=False).run()
+    >>> read_results(folder).scores[["dataset", "estimator", "split"]].shape
+    (2, 3)
     """
     folder = Path(output)
     missing = [name for name in TABLE_FILES if not (folder / name).is_file()]

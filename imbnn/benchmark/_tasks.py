@@ -117,7 +117,7 @@ def load_task(name, *, data_home=None):
     ``breast_cancer`` and ``digits`` ship with scikit-learn; the others read the
     real data sets through :mod:`imbnn.datasets` (``data_home`` as there). The
     image tasks are even vs odd labels with even down-sampled to 1%, as in the
-    SOAK experiment of the AUM slides.
+    SOAK experiment of Hocking's AUM talk (2025).
 
     Parameters
     ----------

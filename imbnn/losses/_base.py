@@ -27,7 +27,24 @@ __all__ = [
 
 
 class ImbalancedLoss(torch.nn.Module):
-    """Base class of imbnn's losses: documents and checks the call convention."""
+    """Base class of imbnn's losses: documents and checks the call convention.
+
+    Every loss is called as ``loss(scores, target, sample_weight=None)``: ``scores``
+    of shape ``(n,)`` (binary) or ``(n, n_classes)``, ``target`` the class indices,
+    ``sample_weight`` optional example weights; it returns a scalar tensor.
+    Subclasses check their inputs with the shared checks, which name the problem
+    (wrong shape, rows that do not match).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.losses import AUMLoss, ImbalancedLoss
+    >>> loss = AUMLoss()
+    >>> isinstance(loss, ImbalancedLoss)
+    True
+    >>> float(loss(torch.tensor([2.0, -1.0, 0.5]), torch.tensor([1, 0, 0])))
+    0.0
+    """
 
     def _check_inputs(self, scores, target, sample_weight=None):
         if scores.ndim not in (1, 2):

@@ -49,7 +49,30 @@ LOSSES = {
 
 
 def register_loss(name, loss_class):
-    """Make ``loss_class`` selectable by ``name`` in ``NetClassifier(loss=name)``."""
+    """Make ``loss_class`` selectable by ``name`` in ``NetClassifier(loss=name)``.
+
+    Parameters
+    ----------
+    name : str
+        The name, a new key of :data:`LOSSES` (an existing one is replaced).
+    loss_class : type
+        A :class:`torch.nn.Module` subclass called as
+        ``loss(scores, target, sample_weight=None)``.
+
+    Returns
+    -------
+    type
+        ``loss_class``, so that the function can decorate the class.
+
+    Examples
+    --------
+    >>> from imbnn.losses import LOSSES, FocalLoss, register_loss
+    >>> register_loss("my_focal", FocalLoss) is FocalLoss
+    True
+    >>> "my_focal" in LOSSES
+    True
+    >>> del LOSSES["my_focal"]
+    """
     if not (isinstance(loss_class, type) and issubclass(loss_class, torch.nn.Module)):
         raise TypeError(f"loss_class must be a torch.nn.Module subclass; got {loss_class!r}.")
     LOSSES[name] = loss_class
