@@ -20,6 +20,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 if not os.environ.get("IMBNN_DATA") and (REPO.parent / "shared" / "data").is_dir():
     os.environ["IMBNN_DATA"] = str(REPO.parent / "shared" / "data")
 
+import torch  # noqa: E402
+
 import imbnn  # noqa: E402  (after the environment it reads)
 from imbnn.datasets import get_data_home  # noqa: E402
 
@@ -93,6 +95,9 @@ EXAMPLES_DATA = {
     "plot_sparse_pipeline.py": ["uci_coil2000"],
     "plot_tuned_thresholds.py": ["uci_optdigits"],
 }
+# One torch thread per example: on a loaded machine more threads than free cores
+# make convolutions many times slower.
+torch.set_num_threads(1)
 _home = get_data_home()
 _missing = sorted(
     name

@@ -8,9 +8,10 @@ model is scored: :func:`~sklearn.model_selection.cross_val_score` on a
 tumours down-sampled to 10% (about 35 positives).
 
 **What to look at.** The ROC AUC per fold of the AUM network and of the
-featureless baseline, and the AUM itself through the scorer ``"neg_aum"`` that
-imbnn registers with scikit-learn when it is imported (lower AUM is better, so
-the scorer is its negative, as scikit-learn's ``"neg_log_loss"`` is).
+featureless baseline, and the AUM itself through imbnn's scorer ``"neg_aum"``,
+handed to scikit-learn as an object by :func:`~imbnn.metrics.get_scorer` (lower
+AUM is better, so the scorer is its negative, as scikit-learn's
+``"neg_log_loss"`` is).
 
 **What it shows.** The network ranks the tumours well above the baseline's 0.5 on
 every fold; with a dozen positives per test fold the per-fold scores spread over
@@ -28,6 +29,7 @@ from sklearn.preprocessing import StandardScaler
 
 from imbnn import AUMClassifier, FeaturelessClassifier
 from imbnn.datasets import make_imbalanced
+from imbnn.metrics import get_scorer
 
 SMALL = os.environ.get("IMBNN_EXAMPLE_SMALL") == "1"
 
@@ -42,5 +44,5 @@ aum = make_pipeline(
 for name, model in {"AUM network": aum, "featureless": FeaturelessClassifier()}.items():
     auc = cross_val_score(model, X, y, cv=cv, scoring="roc_auc")
     print(f"{name:>12}: ROC AUC per fold {auc.round(3).tolist()}, mean {auc.mean():.3f}")
-neg_aum = cross_val_score(aum, X, y, cv=cv, scoring="neg_aum")
+neg_aum = cross_val_score(aum, X, y, cv=cv, scoring=get_scorer("neg_aum"))
 print(f" AUM network: AUM per fold {(-neg_aum).round(3).tolist()}")
