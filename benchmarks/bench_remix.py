@@ -1,6 +1,6 @@
 """Cost of a ReMix fit next to a plain NetClassifier fit with the same network, epochs and batches.
 
-Target (issue 4): ReMix costs at most 1.2 times the plain fit. Both fits run
+Target: ReMix costs at most 1.2 times the plain fit. Both fits run
 the same number of epochs (no validation, no early stopping) on the same data;
 the fits alternate, in a new random order every round, so that a slow-down of
 the shared machine hits all of them alike. The ratio of the fastest epochs

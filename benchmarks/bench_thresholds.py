@@ -1,6 +1,6 @@
-"""Multi-class threshold search vs the seed's 2,000 random threshold vectors.
+"""Multi-class threshold search vs a search over 2,000 random threshold vectors.
 
-Seed 003 tuned 10 per-class thresholds by scoring 2,000 random vectors (numpy
+A common way to tune 10 per-class thresholds is to score 2,000 random vectors (numpy
 ``random``, here uniform on [0, 1]^K) on the validation probabilities and keeping the
 best. ``TunedThresholdClassifier`` climbs by exact one-dimensional searches instead.
 Both are run side by side on the same validation probabilities, for both rules and
@@ -11,7 +11,7 @@ vector, no scikit-learn call), so the time ratio is conservative. The imbnn side
 timed through the public estimator (``cv="prefit"`` on a model that returns stored
 probabilities), scorer set-up and result checks included.
 
-Data: (1) a synthetic 10-class problem with the seed's class fractions (90, 80, ...,
+Data: (1) a synthetic 10-class problem with class fractions (90, 80, ...,
 10, 5 %), probabilities of a logistic regression; (2) Fashion-MNIST with the same
 fractions, probabilities of a logistic regression on 50 principal components (when
 the data is available through ``imbnn.datasets``).
@@ -69,7 +69,7 @@ def fast_score(name, y, prediction, n_classes):
 
 
 def random_search(proba, y, method, scoring, n_vectors, rng):
-    """The seed's search: score ``n_vectors`` random threshold vectors, keep the best."""
+    """The random search: score ``n_vectors`` random threshold vectors, keep the best."""
     n_classes = proba.shape[1]
     best_score, best = -np.inf, None
     for _ in range(n_vectors):

@@ -1,6 +1,7 @@
-"""Reproduce the AUM result of the SOAK experiment (AUM slides, 2025), MNIST and Fashion-MNIST.
+"""Reproduce the AUM result of the SOAK experiment (Hocking's AUM talk, 2025), MNIST and Fashion-MNIST.
 
-Protocol (methods.md section 1.5; seed ``000_f5abc474a7e22e20.txt``):
+Protocol (T. D. Hocking, "Neural networks for imbalanced classification: proposed
+AUM loss with mlr3torch in R", 2025, https://tdhock.github.io/blog/2025/unbalanced/):
 
 - all 70,000 images of each data set, label 1 = even class (0, 2, 4, 6, 8), 0 = odd;
 - rows split at random (stratified by original class) into two halves, the
@@ -15,7 +16,7 @@ Protocol (methods.md section 1.5; seed ``000_f5abc474a7e22e20.txt``):
 - estimators: AUMClassifier (rate), NetClassifier with cross-entropy plain and
   class-weighted ("balanced"), FeaturelessClassifier.
 
-Published (slides, Fashion-MNIST, linear, unbalanced training): AUM 0.984 vs
+Published (talk, Fashion-MNIST, linear, unbalanced training): AUM 0.984 vs
 logistic 0.925.
 
 Usage::

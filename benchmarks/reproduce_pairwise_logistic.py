@@ -1,6 +1,6 @@
-"""Seed 002's comparison: pairwise logistic (siamese) loss vs plain cross-entropy at 5% positives.
+"""A blog post's comparison: pairwise logistic (siamese) loss vs plain cross-entropy at 5% positives.
 
-NILG.AI, "Difficult Targets to Optimize: the ROC AUC" (seed 002): a feed-forward
+NILG.AI, "Difficult Targets to Optimize: the ROC AUC" (blog post, 2023): a feed-forward
 network with dropout, trained on CIFAR-10 airplane vs the rest with the airplanes
 down-sampled to 5%, 5 seeds; test ROC AUC 0.86 +- 0.013 with the siamese
 (pairwise logistic) loss vs 0.722 +- 0.072 with cross-entropy.

@@ -1,6 +1,6 @@
-"""Reproduce seed 003: decision thresholds tuned on validation data, Fashion-MNIST.
+"""Decision thresholds tuned on validation data, imbalanced Fashion-MNIST, against a reference run.
 
-Seed 003 ("Problem Statement ... post-hoc decision threshold tuning") trains a small
+The reference, an earlier threshold-tuning study of this set-up, trains a small
 CNN on imbalanced subsets of Fashion-MNIST, tunes decision thresholds on a 20%
 validation split for accuracy, and compares the tuned and the default (argmax /
 0.5) test accuracy. Its 10-class result for categorical cross-entropy is 0.890 tuned
@@ -16,7 +16,7 @@ For the 3-class and binary tasks the largest class keeps all its 6,000 training
 (1,000 test) images and the others are sub-sampled to the stated ratio.
 
 The network is imbnn's ``LeNet5`` (two convolutions, three dense layers), smaller
-than the seed's three-convolution Keras CNN, trained with Adam and early stopping on
+than the reference's three-convolution Keras CNN, trained with Adam and early stopping on
 an inner 10% of the training part. One network per task and loss is trained on the
 80% training part; each rule is tuned on the 20% validation part with
 ``TunedThresholdClassifier(..., cv="prefit", refit=False, scoring="accuracy")``.
@@ -47,7 +47,7 @@ TEN_FRACTIONS = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
 THREE_SPLITS = [(90, 7, 3), (80, 15, 5), (70, 20, 10), (60, 30, 10)]
 BINARY_SPLITS = [(90, 10), (80, 20), (70, 30), (60, 40)]
 METHODS = ["relative", "absolute", "tree"]
-# the seed's numbers (its tables; "best" is its best rule per row)
+# the reference's numbers (its tables; "best" is its best rule per row)
 SEED_TEN = {
     "cross_entropy": ("relative", 0.890, 0.887),
     "pairwise_hinge": ("absolute", 0.895, 0.880),
@@ -218,7 +218,7 @@ def print_tables(results):
         if result["task"] == "ten" and result["loss"] in SEED_TEN:
             best, tuned, default = SEED_TEN[result["loss"]]
             print(
-                f"seed 003 ({result['loss']}): best rule {best}, tuned {tuned:.3f} / default {default:.3f}"
+                f"reference ({result['loss']}): best rule {best}, tuned {tuned:.3f} / default {default:.3f}"
             )
 
 

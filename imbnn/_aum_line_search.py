@@ -5,8 +5,8 @@ gradient descent", arXiv:2410.08635, 2024 (the R package ``aum``,
 ``aum_line_search``).
 
 For a linear model and a descent direction, each example's score is a line in the
-step size ``s``: ``score_i(s) = score_i + s * slope_i``, and its threshold (methods.md
-section 1.1) is ``t_i(s) = -score_i(s)``. Between two step sizes where some pair of
+step size ``s``: ``score_i(s) = score_i + s * slope_i``, and its threshold (Hillman &
+Hocking, JMLR 2023) is ``t_i(s) = -score_i(s)``. Between two step sizes where some pair of
 threshold lines cross, the order of the thresholds is fixed, so every
 ``min(FP, FN)`` of a gap between consecutive thresholds is constant and AUM(s) is
 linear in ``s``. The event walk below keeps the lines sorted and a heap of the next
@@ -74,7 +74,7 @@ class LineSearchResult:
 
 
 def _class_steps(is_positive, weight, variant):
-    """Each example's false-positive and false-negative step (methods.md 1.1)."""
+    """Each example's false-positive and false-negative step (Hillman & Hocking, JMLR 2023)."""
     fp = np.where(is_positive, 0.0, weight)
     fn = np.where(is_positive, weight, 0.0)
     if variant == "rate":

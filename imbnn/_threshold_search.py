@@ -519,7 +519,7 @@ def search_thresholds(folds, metric, n_classes, method, max_iter, random_state):
 
     The first climb starts from the default decision (equal thresholds). While
     budget is left, further climbs start from thresholds drawn uniformly from the
-    simplex (the seed's random threshold vectors, each refined to a local optimum);
+    simplex (random threshold vectors, each refined to a local optimum);
     a climb replaces the best only when it scores strictly higher, so ties keep the
     default's neighbourhood. Two classes need a single exact search.
     """

@@ -65,7 +65,7 @@ def aum_with_gradient(scores, is_positive, sample_weight=None, variant="rate"):
     - ``AUM = sum_j (s_j - s_{j+1}) min(FP_j, FP_j - D_j)``: the gaps inside a group
       of tied scores are 0, so this sum needs no grouping;
     - the mean of example ``j``'s two one-sided derivatives (Hillman & Hocking's
-      rule, methods.md 1.2) is ``FP-step_j - (clip(D_after, 0, c_j) -
+      rule, JMLR 2023) is ``FP-step_j - (clip(D_after, 0, c_j) -
       clip(-D_before, 0, c_j) + c_j) / 2``, with ``D_after``/``D_before`` the
       values of ``D`` just above and just below the example's group of tied
       scores. Without ties they are ``D_j`` and ``D_j - c_j``, and the gradient

@@ -29,7 +29,7 @@ __all__ = ["LOSSES", "get_loss", "loss_parameters", "register_loss"]
 LOSSES = {
     "cross_entropy": CrossEntropyLoss,
     "aum": AUMLoss,
-    # Sangalli et al.'s base losses (methods.md 3.3); "bce" is their name for cross-entropy.
+    # Sangalli et al.'s base losses (NeurIPS 2021); "bce" is their name for cross-entropy.
     "bce": CrossEntropyLoss,
     "weighted_bce": WeightedBCELoss,
     "class_balanced_bce": ClassBalancedBCELoss,
@@ -39,7 +39,7 @@ LOSSES = {
     "asymmetric_focal": AsymmetricFocalLoss,
     "ldam": LDAMLoss,
     "mbauc": MiniBatchAUCLoss,
-    # Pairwise ranking and soft-metric losses (methods.md 2).
+    # Pairwise ranking and soft-metric losses.
     "pairwise_logistic": PairwiseLogisticLoss,
     "pairwise_hinge": PairwiseHingeLoss,
     "all_pairs_squared_hinge": AllPairsSquaredHingeLoss,
