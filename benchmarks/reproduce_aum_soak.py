@@ -1,4 +1,4 @@
-"""Reproduce the AUM result of the SOAK experiment (Hocking's AUM talk, 2025), MNIST and Fashion-MNIST.
+"""Reproduce the AUM result of the SOAK experiment (Hocking's AUM talk, 2025) on MNIST, Fashion-MNIST.
 
 Protocol (T. D. Hocking, "Neural networks for imbalanced classification: proposed
 AUM loss with mlr3torch in R", 2025, https://tdhock.github.io/blog/2025/unbalanced/):

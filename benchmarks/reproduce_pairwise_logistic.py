@@ -1,4 +1,4 @@
-"""A blog post's comparison: pairwise logistic (siamese) loss vs plain cross-entropy at 5% positives.
+"""A blog post's comparison: pairwise logistic (siamese) loss vs cross-entropy at 5% positives.
 
 NILG.AI, "Difficult Targets to Optimize: the ROC AUC" (blog post, 2023): a feed-forward
 network with dropout, trained on CIFAR-10 airplane vs the rest with the airplanes

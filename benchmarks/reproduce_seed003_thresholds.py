@@ -218,7 +218,8 @@ def print_tables(results):
         if result["task"] == "ten" and result["loss"] in SEED_TEN:
             best, tuned, default = SEED_TEN[result["loss"]]
             print(
-                f"reference ({result['loss']}): best rule {best}, tuned {tuned:.3f} / default {default:.3f}"
+                f"reference ({result['loss']}): best rule {best}, "
+                f"tuned {tuned:.3f} / default {default:.3f}"
             )
 
 

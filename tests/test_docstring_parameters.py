@@ -67,12 +67,14 @@ def _cases():
         # with no options) takes no parameters, whatever its base accepts.
         definer = next(klass for klass in obj.__mro__ if "__init__" in vars(klass))
         own_init = definer.__module__.startswith("imbnn")
-        cases.append((f"{module_name}.{name}", obj.__init__ if own_init else _no_parameters, obj, module_name))
+        constructor = obj.__init__ if own_init else _no_parameters
+        cases.append((f"{module_name}.{name}", constructor, obj, module_name))
         for method_name, method in vars(obj).items():
             public = not method_name.startswith("_") and method_name not in HOOKS
             if public and inspect.isfunction(method) and not method_name.startswith("set_"):
                 if method_name in API_METHODS or method.__module__.startswith("imbnn"):
-                    cases.append((f"{module_name}.{name}.{method_name}", method, method, module_name))
+                    case_id = f"{module_name}.{name}.{method_name}"
+                    cases.append((case_id, method, method, module_name))
     return cases
 
 
