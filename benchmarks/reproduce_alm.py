@@ -27,8 +27,11 @@ Here, on a shared 2-core CPU (so smaller than the paper, and said so):
   (100 and 101, not among the reported ones) of Fashion-MNIST 1:100 with BCE;
 - ``--seeds`` seeds (the paper: 10).
 
-Every fit's result is appended to a CSV as soon as it is computed; running the
-script again on the same CSV skips the fits already there. ``--table`` prints, from
+A thin configuration on :class:`imbnn.benchmark.Benchmark`: each (task, ratio,
+seed) is a data set whose one split is its training and test rows, with the
+estimators of that seed. Finished fits are cached in ``--cache`` at once (an
+interrupted run resumes), and appended to the CSV ``--out`` at the end; running
+the script again on the same CSV skips the fits already there. ``--table`` prints, from
 one or more CSVs, the paper's table form (mean and standard deviation over seeds),
 the paired differences ALM minus base loss (same seed: same data, same initial
 weights) with the seeds in which ALM lowered FPR at TPR 0.95, and the count of
@@ -45,15 +48,16 @@ import argparse
 import csv
 import os
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import binomtest
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import make_scorer, roc_auc_score
+from sklearn.utils import Bunch
 
+from imbnn.benchmark import Benchmark
 from imbnn.datasets import load_fashion_mnist, load_mnist, make_imbalanced
 from imbnn.estimators import ALMClassifier, NetClassifier
 from imbnn.metrics import fpr_at_tpr
@@ -135,35 +139,93 @@ def make_estimator(base_loss, alm, args, seed, class_counts):
     return NetClassifier(loss=loss_name, **prefixed, **common)
 
 
-def run_one(task, ratio, seed, base_loss, alm, args):
+def benchmark_task(task, ratio, seed):
+    """One data set of the benchmark: training and test rows together, the test rows its split."""
     X_train, y_train, X_test, y_test = load_task(task, ratio, seed)
-    clf = make_estimator(base_loss, alm, args, seed, np.bincount(y_train).tolist())
-    start = time.perf_counter()
-    clf.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
-    scores = clf.decision_function(X_test)
-    row = {
-        "task": task,
-        "ratio": ratio,
-        "seed": seed,
-        "base_loss": base_loss,
-        "alm": int(alm),
-        "mu": args.mu if alm else "",
-        "delta": args.delta if alm else "",
-        "n_train_positive": int(y_train.sum()),
-        "n_train_negative": int((y_train == 0).sum()),
-        "epochs": clf.n_epochs_,
-        "best_epoch": clf.best_epoch_,
-        "valid_auc": (
-            "" if clf.best_validation_auc_ is None else round(clf.best_validation_auc_, 5)
-        ),
-        "test_auc": round(roc_auc_score(y_test, scores), 5),
-        "seconds": round(seconds, 1),
-        "scoring": args.scoring if args.validation_fraction > 0 else "",
+    train = np.arange(len(y_train))
+    test = len(y_train) + np.arange(len(y_test))
+    return Bunch(
+        data=np.concatenate([X_train, X_test]),
+        target=np.concatenate([y_train, y_test]),
+        cv=[(train, test)],
+        task=task,
+        ratio=ratio,
+        seed=seed,
+        class_counts=np.bincount(y_train).tolist(),
+    )
+
+
+def run(args):
+    """Every fit not in ``--out`` yet, through the benchmark (its cell cache resumes a run)."""
+    done = done_keys(args.out)
+    tasks = {
+        f"{task}|{ratio}|{seed}": benchmark_task(task, ratio, seed)
+        for task in args.tasks
+        for ratio in args.ratios
+        for seed in args.seeds
+        if any((task, ratio, seed, loss, alm) not in done for loss in args.losses for alm in (0, 1))
     }
-    for tpr in TPRS:
-        row[f"fpr_at_tpr_{round(tpr * 100)}"] = round(fpr_at_tpr(y_test, scores, tpr=tpr), 5)
-    return row
+
+    def estimators(name, data):
+        return {
+            f"{base_loss}|{alm}": make_estimator(base_loss, alm, args, data.seed, data.class_counts)
+            for base_loss in args.losses
+            for alm in (0, 1)
+            if (data.task, data.ratio, data.seed, base_loss, alm) not in done
+        }
+
+    if not tasks:
+        return
+    out = Path(args.out)
+    cache = Path(args.cache) if args.cache else out.with_name(out.stem + "_cells")
+    scoring = {
+        f"fpr_at_tpr_{round(tpr * 100)}": make_scorer(
+            fpr_at_tpr, response_method="decision_function", tpr=tpr
+        )
+        for tpr in TPRS
+    }
+    scores = Benchmark(
+        estimators,
+        tasks,
+        output=cache,
+        n_threads=args.threads,
+        record_history=False,
+        scoring=scoring,
+    ).run()
+    rows = []
+    for cell in scores.itertuples(index=False):
+        data = tasks[cell.dataset]
+        base_loss, alm = cell.estimator.split("|")
+        alm = int(alm)
+        row = {
+            "task": data.task,
+            "ratio": data.ratio,
+            "seed": data.seed,
+            "base_loss": base_loss,
+            "alm": alm,
+            "mu": args.mu if alm else "",
+            "delta": args.delta if alm else "",
+            "n_train_positive": data.class_counts[1],
+            "n_train_negative": data.class_counts[0],
+            "epochs": int(cell.n_epochs),
+            "best_epoch": int(cell.best_epoch),
+            "valid_auc": (
+                "" if np.isnan(cell.best_validation_auc) else round(cell.best_validation_auc, 5)
+            ),
+            "test_auc": round(cell.test_roc_auc, 5),
+            "seconds": round(cell.fit_time, 1),
+            "scoring": args.scoring if args.validation_fraction > 0 else "",
+        }
+        for tpr in TPRS:
+            name = f"fpr_at_tpr_{round(tpr * 100)}"
+            row[name] = round(getattr(cell, f"test_{name}"), 5)
+        rows.append(row)
+    write_header = not Path(args.out).exists()
+    with open(args.out, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        if write_header:
+            writer.writeheader()
+        writer.writerows(rows)
 
 
 def diagnose(task, ratio, seed, base_loss, args):
@@ -317,6 +379,9 @@ def print_table(frame):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="alm_results.csv")
+    parser.add_argument(
+        "--cache", default=None, help="the benchmark's cell cache (default: --out stem + _cells)"
+    )
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--ratios", nargs="+", type=int, default=[100, 200])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -373,25 +438,9 @@ def main():
         f"torch {torch.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, "
         f"{args.threads} thread(s)"
     )
-    done = done_keys(args.out)
-    write_header = not Path(args.out).exists()
-    if not write_header and list(pd.read_csv(args.out, nrows=0).columns) != FIELDS:
+    if Path(args.out).exists() and list(pd.read_csv(args.out, nrows=0).columns) != FIELDS:
         raise SystemExit(f"{args.out} has other columns than this script writes; use a new --out.")
-    with open(args.out, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS)
-        if write_header:
-            writer.writeheader()
-        for task in args.tasks:
-            for ratio in args.ratios:
-                for seed in args.seeds:
-                    for base_loss in args.losses:
-                        for alm in (False, True):
-                            if (task, ratio, seed, base_loss, int(alm)) in done:
-                                continue
-                            row = run_one(task, ratio, seed, base_loss, alm, args)
-                            writer.writerow(row)
-                            handle.flush()
-                            print(row, flush=True)
+    run(args)
 
 
 if __name__ == "__main__":

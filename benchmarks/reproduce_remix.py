@@ -31,36 +31,40 @@ Protocol (the paper's, except where noted):
   rows, not ranked with the five: ReMix with the class-balanced sampler and ReMix
   with imbnn's default ``alpha=0.3``.
 
-Every fold's result is appended to a CSV as soon as it is computed; running the
-script again on the same CSV skips the folds already there.
+A thin configuration on :class:`imbnn.benchmark.Benchmark` (its cell cache, timer
+and parallel back ends) and :func:`imbnn.datasets.make_imbalanced` (the
+down-sampling: ``minority_ratio`` rounded to the nearest row, at least 4 rows per
+minority class). Each (task, ratio, repeat, fold) is one data set of the benchmark
+with its own fold and its own seed (``1000 * repeat + fold``). Finished fits are
+cached in ``--cache`` (default: ``--out`` without ``.csv`` plus ``_cells``), so an
+interrupted run resumes; the per-fold table is written to ``--out``, keeping the
+rows of an earlier ``--out`` that this run does not recompute.
 
     IMBNN_DATA=../shared/data OMP_NUM_THREADS=1 python benchmarks/reproduce_remix.py --out remix_results.csv
     OMP_NUM_THREADS=1 python benchmarks/reproduce_remix.py --repeats 1 --datasets segment ozone  # quick
 """
 
 import argparse
-import csv
 import os
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from imblearn.metrics import geometric_mean_score
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
-from joblib import Parallel, delayed
-from sklearn.base import clone
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import Bunch
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from imbnn import datasets
+from imbnn.benchmark import Benchmark
+from imbnn.datasets import make_imbalanced
 from imbnn.estimators import NetClassifier, ReMixClassifier
 from imbnn.metrics import balanced_brier_score
 
@@ -100,28 +104,6 @@ def load(loader, data_home=None):
     return getattr(datasets, loader)(subset="all", data_home=data_home, return_X_y=True)
 
 
-def downsample(y, minority, ratio, random_state):
-    """Row indices keeping every majority row and ``ratio`` as many of each minority class.
-
-    Binary: ``ratio * N-`` positives. Multi-class: each minority class keeps
-    ``ratio`` times the size of the largest class.
-    """
-    rng = np.random.RandomState(random_state)
-    is_minority = np.isin(y, minority)
-    keep = [np.flatnonzero(~is_minority)]
-    majority_classes, majority_counts = np.unique(y[~is_minority], return_counts=True)
-    reference = majority_counts.sum() if len(minority) == 1 else majority_counts.max()
-    for label in minority:
-        members = np.flatnonzero(y == label)
-        wanted = max(int(round(ratio * reference)), 4)
-        if wanted > len(members):
-            raise ValueError(
-                f"class {label} has {len(members)} rows; ratio {ratio} needs {wanted}."
-            )
-        keep.append(rng.choice(members, wanted, replace=False))
-    return np.sort(np.concatenate(keep))
-
-
 def make_methods(n_minority_train, random_state, epochs):
     network = dict(
         hidden_layer_sizes=(64, 64, 64),
@@ -157,35 +139,16 @@ def make_methods(n_minority_train, random_state, epochs):
     }
 
 
-def run_cell(task, kind, ratio, repeat, fold, method_name, X, y, train, test, epochs):
-    torch.set_num_threads(1)
-    seed = 1000 * repeat + fold
-    minority_train = np.bincount(y[train]).min()
-    model = clone(make_methods(minority_train, seed, epochs)[method_name])
-    start = time.perf_counter()
-    model.fit(X[train], y[train])
-    seconds = time.perf_counter() - start
-    proba = model.predict_proba(X[test])
-    predicted = model.classes_[np.argmax(proba, axis=1)]
-    net = model[-1]
-    return {
-        "task": task,
-        "kind": kind,
-        "ratio": ratio,
-        "repeat": repeat,
-        "fold": fold,
-        "method": method_name,
-        "g_mean": geometric_mean_score(y[test], predicted),
-        "balanced_brier": balanced_brier_score(y[test], proba, labels=model.classes_),
-        "epochs": net.n_epochs_,
-        "best_epoch": net.best_epoch_,
-        "fit_seconds": seconds,
-        "n_train": len(train),
-        "n_minority_train": int(minority_train),
-    }
+KEY = ["task", "kind", "ratio", "repeat", "fold", "method"]
 
 
-def cells(names, repeats, methods, data_home=None):
+def balanced_brier(estimator, X, y):
+    """The balanced Brier score of the test rows (a scorer for the benchmark)."""
+    return balanced_brier_score(y, estimator.predict_proba(X), labels=estimator.classes_)
+
+
+def folds(names, repeats, data_home=None):
+    """One benchmark data set per (task, ratio, repeat, fold): its rows, fold and seed."""
     for kind, table, ratios in (
         ("binary", BINARY, BINARY_RATIOS),
         ("multiclass", MULTICLASS, MULTICLASS_RATIOS),
@@ -204,12 +167,19 @@ def cells(names, repeats, methods, data_home=None):
                 task_minority = [int(np.searchsorted(classes, label)) for label in minority]
             for ratio in ratios:
                 for repeat in range(repeats):
-                    rows = downsample(y, task_minority, ratio, random_state=repeat)
-                    Xr, yr = X[rows], y[rows]
-                    folds = StratifiedKFold(2, shuffle=True, random_state=repeat)
-                    for fold, (train, test) in enumerate(folds.split(Xr, yr)):
-                        for method in methods:
-                            yield (task, kind, ratio, repeat, fold, method), (Xr, yr, train, test)
+                    # Drawn anew for every repeat.
+                    Xr, yr = make_imbalanced(
+                        X, y, minority_classes=task_minority, minority_ratio=ratio,
+                        binary=kind == "binary", rounding="nearest", min_minority=4,
+                        random_state=repeat,
+                    )
+                    splits = StratifiedKFold(2, shuffle=True, random_state=repeat).split(Xr, yr)
+                    for fold, (train, test) in enumerate(splits):
+                        yield f"{task}|{ratio}|{repeat}|{fold}", Bunch(
+                            data=Xr, target=yr, cv=[(train, test)], task=task, kind=kind,
+                            ratio=ratio, repeat=repeat, fold=fold, seed=1000 * repeat + fold,
+                            n_minority_train=int(np.bincount(yr[train]).min()),
+                        )
 
 
 def summarise(results, repeats, methods=PAPER_METHODS):
@@ -239,6 +209,7 @@ def summarise(results, repeats, methods=PAPER_METHODS):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="remix_results.csv")
+    parser.add_argument("--cache", default=None, help="the benchmark's folder (cell cache)")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--datasets", nargs="*", default=None, help="task names (default: all)")
@@ -248,34 +219,43 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     out = Path(args.out)
-    done = set()
-    if out.exists():
-        previous = pd.read_csv(out)
-        done = {
-            (r.task, r.kind, float(r.ratio), int(r.repeat), int(r.fold), r.method)
-            for r in previous.itertuples()
-        }
-    todo = [
-        (key, data)
-        for key, data in cells(args.datasets, args.repeats, args.methods, args.data_home)
-        if (key[0], key[1], float(key[2]), *key[3:]) not in done
-    ]
-    print(f"{len(done)} cells already in {out}; {len(todo)} to run", flush=True)
-    new_file = not out.exists()
-    with out.open("a", newline="") as handle:
-        writer = None
-        results = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
-            delayed(run_cell)(*key, *data, args.epochs) for key, data in todo
+    cache = Path(args.cache) if args.cache else out.with_name(out.stem + "_cells")
+    previous = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=KEY)
+    done = {
+        (r.task, r.kind, float(r.ratio), int(r.repeat), int(r.fold), r.method)
+        for r in previous.itertuples()
+    }
+    tasks = dict(folds(args.datasets, args.repeats, args.data_home))
+
+    def estimators(name, data):
+        # Rows of an earlier --out are kept, not recomputed.
+        methods = make_methods(data.n_minority_train, data.seed, args.epochs)
+        key = (data.task, data.kind, float(data.ratio), data.repeat, data.fold)
+        return {m: methods[m] for m in args.methods if (*key, m) not in done}
+
+    todo = {name: task for name, task in tasks.items() if estimators(name, task)}
+    print(f"{len(done)} cells already in {out}; {len(todo)} folds to run", flush=True)
+    if todo:
+        bench = Benchmark(
+            estimators, todo, output=cache, n_jobs=args.n_jobs, record_history=False,
+            scoring={"balanced_brier": balanced_brier},
         )
-        for count, row in enumerate(results, 1):
-            if writer is None:
-                writer = csv.DictWriter(handle, fieldnames=list(row))
-                if new_file:
-                    writer.writeheader()
-            writer.writerow(row)
-            handle.flush()
-            if count % 20 == 0:
-                print(f"{count}/{len(todo)} cells", flush=True)
+        scores = bench.run()
+        fresh = pd.DataFrame(
+            {
+                **{field: [todo[name][field] for name in scores["dataset"]]
+                   for field in ("task", "kind", "ratio", "repeat", "fold")},
+                "method": scores["estimator"],
+                "g_mean": scores["test_gmean"],
+                "balanced_brier": scores["test_balanced_brier"],
+                "epochs": scores["n_epochs"],
+                "best_epoch": scores["best_epoch"],
+                "fit_seconds": scores["fit_time"],
+                "n_train": scores["n_train"],
+                "n_minority_train": [todo[name].n_minority_train for name in scores["dataset"]],
+            }
+        )
+        pd.concat([previous, fresh], ignore_index=True).to_csv(out, index=False)
 
     results = pd.read_csv(out)
     wide, ranks, rank_sums = summarise(results, args.repeats)
