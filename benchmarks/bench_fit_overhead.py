@@ -1,13 +1,15 @@
-"""Cost of an imbnn fit against a hand-written torch training loop.
+"""Cost of an imbnn fit against a hand-written torch loop, and of each method against NetClassifier.
 
-Issue 2's target: a fit of the default network costs at most 1.15 times a
-hand-written loop with the same network, optimizer, epochs and batch size, on
-60,000 x 784 float32 data, at batch size 256 and at full batch. Both sides train
-without validation (validation_fraction=0), shuffle every epoch and read the loss
-of every batch, as skorch's history does; they alternate, and the best of the
-repeats is kept.
+Both sides of every ratio train the same network (the default MLP(100)), with Adam,
+the same epochs and batch size, no validation (validation_fraction=0), shuffle every
+epoch and read every batch's loss, as skorch's history does. The fits alternate in
+one process after a warm-up, and the table gives the median ratio over the repeats.
+Pin it to one core for stable figures:
 
-Run: python benchmarks/bench_fit_overhead.py [--epochs 3] [--repeats 3]
+    OMP_NUM_THREADS=1 taskset -c 0 python benchmarks/bench_fit_overhead.py
+
+Run: python benchmarks/bench_fit_overhead.py [--epochs 3] [--repeats 7]
+     [--n-samples 20000] [--n-features 30] [--batch-sizes 256 4096]
 """
 
 import argparse
@@ -16,12 +18,13 @@ import time
 import numpy as np
 import torch
 
-from imbnn import NetClassifier
+from imbnn import ALMClassifier, AUMClassifier, NetClassifier, ReMixClassifier
 from imbnn.losses import CrossEntropyLoss
 from imbnn.networks import MLP
 
 
 def hand_written_fit(X, y, batch_size, epochs, seed):
+    """The loop a torch user writes: shuffled index slices, Adam, the loss read per batch."""
     torch.manual_seed(seed)
     module = MLP(n_features=X.shape[1], n_outputs=1, hidden_layer_sizes=(100,))
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3)
@@ -30,8 +33,8 @@ def hand_written_fit(X, y, batch_size, epochs, seed):
     rng = np.random.RandomState(seed)
     n = len(y)
     losses = []
+    module.train()
     for _ in range(epochs):
-        module.train()
         if batch_size >= n:
             batches = [slice(None)]
         else:
@@ -46,37 +49,67 @@ def hand_written_fit(X, y, batch_size, epochs, seed):
     return module
 
 
-def imbnn_fit(X, y, batch_size, epochs, seed):
-    return NetClassifier(
-        max_epochs=epochs, batch_size=batch_size, validation_fraction=0.0, random_state=seed
-    ).fit(X, y)
+ESTIMATORS = {
+    "NetClassifier": lambda **kw: NetClassifier(**kw),
+    "AUMClassifier": lambda **kw: AUMClassifier(min_per_class=None, **kw),
+    "ReMixClassifier": lambda **kw: ReMixClassifier(**kw),
+    "ALMClassifier": lambda **kw: ALMClassifier(**kw),
+}
+
+
+def timed(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--n-samples", type=int, default=60_000)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--n-samples", type=int, default=20_000)
+    parser.add_argument("--n-features", type=int, default=30)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[256, 4096])
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    X = rng.random((args.n_samples, 784), dtype=np.float32)
-    y = (X[:, :10].sum(axis=1) > 5.2).astype(np.int64)
-    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{args.n_samples} x 784 float32, {args.epochs} epochs, MLP(100), Adam")
-    print("| batch size | hand-written loop (s) | imbnn NetClassifier.fit (s) | ratio |")
-    print("|---|---|---|---|")
-    for batch_size in (256, -1):
-        hand_times, imbnn_times = [], []
+    X = rng.standard_normal((args.n_samples, args.n_features), dtype=np.float32)
+    y = (X[:, :5].sum(axis=1) + rng.standard_normal(args.n_samples) > 3).astype(np.int64)
+    print(
+        f"# torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+        f"{args.n_samples} x {args.n_features} float32 ({y.mean():.1%} positive), "
+        f"{args.epochs} epochs, MLP(100), Adam, {args.repeats} repeats, median ratios"
+    )
+    print("| batch size | hand-written loop (s) | " + " | ".join(f"{name} (s)" for name in ESTIMATORS)
+          + " | Net / loop | AUM / Net | ReMix / Net | ALM / Net |")
+    print("|---" * (2 + len(ESTIMATORS) + 4) + "|")
+    for batch_size in args.batch_sizes:
+        def fits(seed):
+            sides = {"loop": lambda: hand_written_fit(X, y, batch_size, args.epochs, seed)}
+            for name, make in ESTIMATORS.items():
+                estimator = make(
+                    max_epochs=args.epochs, batch_size=batch_size, validation_fraction=0.0,
+                    random_state=seed,
+                )
+                sides[name] = lambda estimator=estimator: estimator.fit(X, y)
+            return sides
+
+        for side in fits(0).values():  # warm-up
+            side()
+        times = {name: [] for name in ["loop", *ESTIMATORS]}
         for repeat in range(args.repeats):
-            start = time.perf_counter()
-            hand_written_fit(X, y, args.n_samples if batch_size == -1 else batch_size, args.epochs, repeat)
-            hand_times.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            imbnn_fit(X, y, batch_size, args.epochs, repeat)
-            imbnn_times.append(time.perf_counter() - start)
-        hand, ours = min(hand_times), min(imbnn_times)
-        label = "full (60,000)" if batch_size == -1 else str(batch_size)
-        print(f"| {label} | {hand:.2f} | {ours:.2f} | {ours / hand:.3f} |")
+            # Alternate the order so that no side always runs first.
+            sides = list(fits(repeat).items())
+            for name, side in sides if repeat % 2 == 0 else sides[::-1]:
+                times[name].append(timed(side))
+        times = {name: np.array(values) for name, values in times.items()}
+        net = times["NetClassifier"]
+        ratios = [
+            np.median(net / times["loop"]),
+            *(np.median(times[name] / net) for name in ("AUMClassifier", "ReMixClassifier", "ALMClassifier")),
+        ]
+        medians = [np.median(values) for values in times.values()]
+        print(f"| {batch_size} | " + " | ".join(f"{m:.3f}" for m in medians) + " | "
+              + " | ".join(f"{r:.3f}" for r in ratios) + " |")
 
 
 if __name__ == "__main__":

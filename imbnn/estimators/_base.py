@@ -435,6 +435,9 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             train_split=None if validation_rows is None else HeldOutRows(validation_rows),
             callbacks=self._callback_list(validation_rows is not None),
             predict_nonlinearity=None,
+            # Unpickling a fitted estimator is already a trusted load (pickle runs code);
+            # torch's weights-only default would refuse imbnn's own module classes.
+            torch_load_kwargs={"weights_only": False},
             device=device,
             verbose=self.verbose,
             **{f"optimizer__{k}": v for k, v in self._params_for("optimizer").items()},

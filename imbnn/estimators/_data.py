@@ -17,6 +17,16 @@ from torch.utils.data import Dataset
 __all__ = ["TensorData", "ShuffledBatchSampler", "BatchIterator"]
 
 
+def _as_index(rows, device):
+    """Row positions as a long tensor on ``device``; slices stay slices (views, no copy)."""
+    if isinstance(rows, slice):
+        return rows
+    if isinstance(rows, torch.Tensor):
+        return rows.to(device, non_blocking=True)
+    # from_numpy shares memory; as_tensor on an index array takes a slower path.
+    return torch.from_numpy(np.ascontiguousarray(rows, dtype=np.int64)).to(device)
+
+
 class TensorData(Dataset):
     """Features, encoded targets, sample weights and row indices of one fit.
 
@@ -51,8 +61,7 @@ class TensorData(Dataset):
 
     def subset(self, rows):
         """The rows ``rows`` (an integer array or a slice) as a new ``TensorData``."""
-        if not isinstance(rows, slice):
-            rows = torch.as_tensor(rows, device=self.device)
+        rows = _as_index(rows, self.device)
         X = self.X[rows.cpu().numpy() if isinstance(rows, torch.Tensor) else rows] if sp.issparse(
             self.X
         ) else self.X[rows]
@@ -66,8 +75,7 @@ class TensorData(Dataset):
 
     def batch(self, rows):
         """``(X_batch, info)``: skorch's ``(Xi, yi)`` pair, with ``info`` a dict."""
-        if not isinstance(rows, slice):
-            rows = torch.as_tensor(rows, device=self.device)
+        rows = _as_index(rows, self.device)
         info = {
             "y": None if self.y is None else self.y[rows],
             "sample_weight": None if self.sample_weight is None else self.sample_weight[rows],
@@ -95,7 +103,8 @@ class ShuffledBatchSampler:
         if self.batch_size >= self.n_samples:
             yield slice(None)
             return
-        order = self.random_state.permutation(self.n_samples)
+        # One tensor per epoch; its slices are the batches' index tensors, without copies.
+        order = torch.from_numpy(self.random_state.permutation(self.n_samples))
         for start in range(0, self.n_samples, self.batch_size):
             yield order[start : start + self.batch_size]
 

