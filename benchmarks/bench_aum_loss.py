@@ -20,10 +20,9 @@ Run (one pinned core)::
 
 import argparse
 import platform
-import statistics
-import time
 
 import torch
+from _loss_timing import make_clock, make_synchronize, median_times
 
 from imbnn.losses import AUMLoss
 
@@ -46,18 +45,6 @@ def _format(seconds):
     return f"{seconds:.2f} s"
 
 
-def median_times(functions, repeats, inner):
-    """Median seconds per call of each function, repetitions interleaved across functions."""
-    times = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, function in functions.items():
-            start = time.perf_counter()
-            for _ in range(inner):
-                function()
-            times[name].append((time.perf_counter() - start) / inner)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[256, 1e3, 1e4, 1e5, 1e6, 1e7])
@@ -65,12 +52,13 @@ def main():
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     device = torch.device(args.device)
-    synchronize = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    synchronize = make_synchronize(device)
+    clock, clock_name = make_clock(device)
     generator = torch.Generator().manual_seed(0)
     loss_function = AUMLoss()
     print(
         f"{platform.machine()}, torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
-        f"device {device}, float32, 10% positives, median of {args.repeats}\n"
+        f"device {device}, float32, 10% positives, median of {args.repeats}, {clock_name}\n"
     )
     print("| n | torch.sort | naive | imbnn | imbnn/sort | imbnn/naive |")
     print("|---|---|---|---|---|---|")
@@ -97,10 +85,8 @@ def main():
             "naive": forward_backward(naive_aum),
             "imbnn": forward_backward(loss_function),
         }
-        for function in functions.values():  # warm-up
-            function()
         inner = max(1, int(2e4 // n))  # calls per timing: at least ~1 ms of work at small n
-        times = median_times(functions, args.repeats, inner)
+        times = median_times(functions, args.repeats, inner, clock)
         print(
             f"| {n if n < 1000 else f'{n:.0e}'} | {_format(times['sort'])} | {_format(times['naive'])} | "
             f"{_format(times['imbnn'])} | {times['imbnn'] / times['sort']:.2f} | "

@@ -186,18 +186,28 @@ def naive_pairwise(scores, target, weight, pair_loss):
 PAIR = {
     "pairwise_hinge": (PairwiseHingeLoss, lambda gap: torch.relu(1.0 - gap)),
     "all_pairs_squared_hinge": (AllPairsSquaredHingeLoss, lambda gap: torch.relu(1.0 - gap) ** 2),
-    "pairwise_logistic": (
+    "pairwise_logistic": (PairwiseLogisticLoss, lambda gap: torch.nn.functional.softplus(-gap)),
+    # blocks of at most 64 pairs: selected rows on every device
+    "pairwise_logistic_chunked": (
         lambda: PairwiseLogisticLoss(chunk_pairs=64),
         lambda gap: torch.nn.functional.softplus(-gap),
     ),
 }
 
 
+@pytest.fixture(params=["selected rows", "masked matrix"])
+def row_path(request, monkeypatch):
+    """Small batches as on the CPU (positive rows selected) and as on an accelerator (masked)."""
+    devices = ("cpu",) if request.param == "selected rows" else ()
+    monkeypatch.setattr(_pairwise, "_SELECT_ROWS_ON", devices)
+    return request.param
+
+
 @pytest.mark.parametrize("name", sorted(PAIR))
 @pytest.mark.parametrize("offset", [-1, 0, 1])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_pairwise_losses_at_and_around_the_dense_switch(name, offset, weighted, dtype):
+def test_pairwise_losses_at_and_around_the_dense_switch(name, offset, weighted, dtype, row_path):
     make, pair_loss = PAIR[name]
     n = _pairwise._DENSE_MAX_ROWS + offset
     generator = torch.Generator().manual_seed(offset + 10)
@@ -214,3 +224,72 @@ def test_pairwise_losses_at_and_around_the_dense_switch(name, offset, weighted, 
     tolerance = 1e-5 if dtype == torch.float32 else 1e-12
     assert value.item() == pytest.approx(expected.item(), rel=tolerance, abs=tolerance)
     torch.testing.assert_close(grad.double(), expected_grad, rtol=0, atol=tolerance / 10)
+
+
+@pytest.mark.parametrize("name", sorted(PAIR))
+@pytest.mark.parametrize("label", [0, 1])
+def test_pairwise_without_pairs_is_zero_even_with_infinite_scores(name, label, row_path):
+    scores = torch.tensor([float("inf"), 1.0, -float("inf")], requires_grad=True)
+    value = PAIR[name][0]()(scores, torch.full((3,), label))
+    value.backward()
+    assert value.item() == 0.0 and torch.equal(scores.grad, torch.zeros(3))
+
+
+@pytest.mark.parametrize("name", sorted(PAIR))
+def test_pairwise_zero_total_weight_of_a_class_gives_zero(name, row_path):
+    scores = torch.tensor([0.5, -1.0, 2.0, 0.0], requires_grad=True)
+    weight = torch.tensor([0.0, 1.0, 0.0, 2.0])  # both positives weigh 0
+    value = PAIR[name][0]()(scores, torch.tensor([1, 0, 1, 0]), weight)
+    value.backward()
+    assert value.item() == 0.0 and torch.equal(scores.grad, torch.zeros(4))
+
+
+@pytest.mark.parametrize("name", sorted(PAIR))
+def test_pairwise_multiclass_small_batch_paths_agree(name, row_path):
+    generator = torch.Generator().manual_seed(30)
+    scores = torch.randn(40, 3, generator=generator, dtype=torch.float64)
+    target = torch.randint(0, 3, (40,), generator=generator)
+    make, pair_loss = PAIR[name]
+    value = make()(scores, target)
+    expected = torch.stack(
+        [naive_pairwise(scores[:, k], (target == k).long(), torch.ones(40), pair_loss) for k in range(3)]
+    ).mean()
+    assert value.item() == pytest.approx(expected.item(), rel=1e-12)
+
+
+# --------------------------------------------------------------------- cross-entropy
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_unweighted_cross_entropy_fast_path_equals_the_weighted_path(n_classes):
+    from sklearn.metrics import log_loss
+
+    from imbnn.losses import CrossEntropyLoss
+
+    generator = torch.Generator().manual_seed(31)
+    shape = (50,) if n_classes == 2 else (50, n_classes)
+    scores = torch.randn(shape, generator=generator, dtype=torch.float64)
+    target = torch.randint(0, n_classes, (50,), generator=generator)
+    x = scores.clone().requires_grad_(True)
+    fast = CrossEntropyLoss()(x, target)
+    (fast_grad,) = torch.autograd.grad(fast, x)
+    y = scores.clone().requires_grad_(True)
+    general = CrossEntropyLoss()(y, target, torch.ones(50, dtype=torch.float64))
+    (general_grad,) = torch.autograd.grad(general, y)
+    probability = torch.sigmoid(scores) if n_classes == 2 else torch.softmax(scores, 1)
+    assert fast.item() == pytest.approx(log_loss(target, probability.numpy()), rel=1e-12)
+    assert fast.item() == pytest.approx(general.item(), rel=1e-12)
+    torch.testing.assert_close(fast_grad, general_grad, rtol=1e-12, atol=1e-15)
+
+
+def test_class_weight_list_is_converted_once_and_checked_every_call():
+    from imbnn.losses import CrossEntropyLoss
+
+    loss = CrossEntropyLoss(class_weight=[1.0, 3.0])
+    scores, target = torch.tensor([0.5, -1.0, 2.0]), torch.tensor([1, 0, 1])
+    expected = (3 * np.logaddexp(0, -0.5) + np.logaddexp(0, -1.0) + 3 * np.logaddexp(0, -2.0)) / 7
+    assert loss(scores, target).item() == pytest.approx(expected, rel=1e-6)
+    assert loss(scores.double(), target).item() == pytest.approx(expected, rel=1e-12)
+    loss.class_weight = [1.0, 3.0, 2.0]  # a new value is seen at once
+    with pytest.raises(ValueError, match="class_weight has 3 entries but the scores have 2"):
+        loss(scores, target)

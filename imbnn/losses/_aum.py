@@ -6,7 +6,7 @@ Classification and Changepoint Detection", JMLR 24(70), 2023.
 
 import torch
 
-from ._base import ImbalancedLoss, as_weights, attach_gradient
+from ._base import ImbalancedLoss, as_weights, with_gradient
 from ._sort import sort_descending
 
 __all__ = ["AUMLoss", "aum_with_gradient"]
@@ -39,14 +39,20 @@ def _step_table(label, weight, variant, dtype):
     # Sums, not bincount: bincount costs as much as the sort from 10**4 rows.
     if weight is None:
         positive_total = label.sum()
-        totals = torch.stack([label.shape[0] - positive_total, positive_total]).to(dtype)
+        if variant == "count":
+            return _table_mask(dtype, label.device), positive_total.to(dtype)
+        totals = torch.stack([label.shape[0] - positive_total, positive_total])
+        # Integer counts: clamping at 1 divides an absent class by 1.
+        per_unit = totals.clamp_min_(1).to(dtype).reciprocal_()
+        fn_total = (positive_total > 0).to(dtype)
     else:
         positive_total = torch.dot(weight, label.to(dtype))
+        if variant == "count":
+            return _table_mask(dtype, label.device), positive_total
         totals = torch.stack([weight.sum() - positive_total, positive_total])
-    if variant == "count":
-        return _table_mask(dtype, label.device), totals[1]
-    per_unit = torch.where(totals > 0, totals, 1.0).reciprocal_()
-    return per_unit[:, None] * _table_mask(dtype, label.device), (totals * per_unit)[1]
+        per_unit = torch.where(totals > 0, totals, 1.0).reciprocal_()
+        fn_total = (totals * per_unit)[1]
+    return per_unit[:, None] * _table_mask(dtype, label.device), fn_total
 
 
 def aum_with_gradient(scores, is_positive, sample_weight=None, variant="rate"):
@@ -142,8 +148,7 @@ def _tied_gradient(gaps, d, step, fp_step, fn_total):
 
 
 def _aum_loss(scores, is_positive, weight, variant):
-    aum, gradient = _aum_and_gradient(scores.detach(), is_positive, weight, variant)
-    return attach_gradient(scores, aum, gradient)
+    return with_gradient(_aum_and_gradient, scores, is_positive, weight, variant)
 
 
 class AUMLoss(ImbalancedLoss):

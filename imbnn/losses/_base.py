@@ -11,7 +11,6 @@ and returns a scalar tensor on the device and in the dtype of ``scores``.
 """
 
 import functools
-import numbers
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +20,7 @@ __all__ = [
     "PerExampleLoss",
     "weighted_mean",
     "as_weights",
-    "attach_gradient",
+    "with_gradient",
     "cross_entropy_per_example",
 ]
 
@@ -74,26 +73,29 @@ def as_weights(sample_weight, scores):
     return torch.as_tensor(sample_weight, dtype=scores.dtype, device=scores.device)
 
 
-class _ValueWithGradient(torch.autograd.Function):
+class _ValueAndGradient(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, scores, value, gradient):
+    def forward(ctx, scores, compute, *args):
+        value, gradient = compute(scores, *args)
         ctx.save_for_backward(gradient)
+        ctx.n_args = len(args)
         return value
 
     @staticmethod
     def backward(ctx, grad_output):
         (gradient,) = ctx.saved_tensors
-        return grad_output * gradient, None, None
+        return (grad_output * gradient, None) + (None,) * ctx.n_args
 
 
-def attach_gradient(scores, value, gradient):
-    """``value``, computed without autograd, as a function of ``scores`` with that ``gradient``.
+def with_gradient(compute, scores, *args):
+    """``value`` of ``compute(scores, *args) -> (value, gradient)``, with that gradient.
 
-    For losses whose exact gradient is cheaper to compute alongside the value (in
+    ``compute`` runs without autograd (in a :class:`torch.autograd.Function`), for
+    losses whose exact gradient is cheaper to compute alongside the value (in
     sorted order, or block by block) than by autograd, or that autograd gets wrong
-    (AUM at ties). The gradient is treated as a constant: no second derivative.
+    (AUM at ties). The gradient is a constant to autograd: no second derivative.
     """
-    return _ValueWithGradient.apply(scores, value, gradient)
+    return _ValueAndGradient.apply(scores, compute, *args)
 
 
 def weighted_mean(per_example_loss, sample_weight):
@@ -103,15 +105,18 @@ def weighted_mean(per_example_loss, sample_weight):
     """
     if sample_weight is None:
         return per_example_loss.mean()
-    weight = sample_weight.to(per_example_loss.dtype)
+    weight = sample_weight
+    if weight.dtype != per_example_loss.dtype:
+        weight = weight.to(per_example_loss.dtype)
     # An all-zero weight batch contributes nothing (0 / tiny), instead of 0/0 = NaN.
+    # Normalising the weights first leaves one operation (the dot) for autograd.
     total = weight.sum().clamp_min(torch.finfo(weight.dtype).tiny)
-    return torch.dot(per_example_loss, weight) / total
+    return torch.dot(per_example_loss, weight / total)
 
 
 @functools.lru_cache(maxsize=256)
 def _constant_tensor(values, dtype, device):
-    return torch.tensor(values, dtype=dtype, device=device)
+    return torch.tensor(values, dtype=dtype, device=device).flatten()
 
 
 def _per_class(values, scores, name):
@@ -120,9 +125,13 @@ def _per_class(values, scores, name):
     A list or tuple is converted once per dtype and device (a loss is called once
     per mini-batch with the same class weights); treat the result as read-only.
     """
-    if isinstance(values, (list, tuple)) and all(isinstance(v, numbers.Real) for v in values):
-        tensor = _constant_tensor(tuple(float(v) for v in values), scores.dtype, scores.device)
-    else:
+    tensor = None
+    if isinstance(values, (list, tuple)):
+        try:
+            tensor = _constant_tensor(tuple(values), scores.dtype, scores.device)
+        except TypeError:  # unhashable entries: converted every call
+            pass
+    if tensor is None:
         tensor = torch.as_tensor(values, dtype=scores.dtype, device=scores.device).flatten()
     n_classes = 2 if scores.ndim == 1 else scores.shape[1]
     if tensor.shape[0] != n_classes:

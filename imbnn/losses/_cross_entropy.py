@@ -1,5 +1,7 @@
 """Cross-entropy with optional class weights: the logistic baselines of the papers."""
 
+import torch.nn.functional as F
+
 from ._base import PerExampleLoss, cross_entropy_per_example
 
 __all__ = ["CrossEntropyLoss"]
@@ -33,3 +35,12 @@ class CrossEntropyLoss(PerExampleLoss):
 
     def _per_example(self, scores, target):
         return cross_entropy_per_example(scores, target)
+
+    def forward(self, scores, target, sample_weight=None):
+        if sample_weight is not None or self.class_weight is not None:
+            return super().forward(scores, target, sample_weight)
+        scores, target, _ = self._check_inputs(scores, target)
+        # Unweighted: torch's fused mean, the same value as the mean of the per-example terms.
+        if scores.ndim == 1:
+            return F.binary_cross_entropy_with_logits(scores, target.to(scores.dtype))
+        return F.cross_entropy(scores, target)

@@ -17,7 +17,7 @@ its gradient 0, with the autograd graph kept.
 import torch
 import torch.nn.functional as F
 
-from ._base import ImbalancedLoss, as_weights, attach_gradient
+from ._base import ImbalancedLoss, as_weights, with_gradient
 
 __all__ = [
     "AllPairsSquaredHingeLoss",
@@ -430,66 +430,78 @@ def _masked_pair_mean(scores, is_positive, weight, pair, margin):
 
 
 def _selected_pair_mean(scores, is_positive, weight, pair, margin, chunk_pairs):
-    """The mean over pairs from the selected positive rows and negative columns.
+    """The mean over pairs from the selected positive rows, in blocks of rows.
 
-    Rows are processed in blocks of at most ``chunk_pairs`` pairs (``None``: one
-    block), so that memory stays bounded however large the batch.
+    Blocks hold at most ``chunk_pairs`` pairs (``None``: one block), so that memory
+    stays bounded however large the batch. Small batches keep every column, the
+    positives masked at ``-inf``: one selection and one scatter less.
     """
-    is_negative = ~is_positive
-    s_positive, s_negative = scores[is_positive], scores[is_negative]
-    n_positive, n_negative = s_positive.numel(), s_negative.numel()
+    n = scores.shape[0]
+    s_positive = scores[is_positive]
+    n_positive = s_positive.numel()
+    n_negative = n - n_positive
     if n_positive == 0 or n_negative == 0:
         return scores.new_zeros(()), torch.zeros_like(scores)
+    if n <= _DENSE_MAX_ROWS:
+        is_negative = None
+        s_columns, w_columns = torch.where(is_positive, -float("inf"), scores), weight
+    else:
+        is_negative = ~is_positive
+        s_columns = scores[is_negative]
+        w_columns = None if weight is None else weight[is_negative]
     if weight is None:
-        w_positive = w_negative = None
+        w_positive = None
         normaliser = float(n_positive * n_negative)
     else:
-        w_positive, w_negative = weight[is_positive], weight[is_negative]
-        normaliser = w_positive.sum() * w_negative.sum()
+        w_positive = weight[is_positive]
+        normaliser = w_positive.sum() * (weight.sum() - w_positive.sum())
         normaliser = torch.where(normaliser > 0, normaliser, 1.0)
     # The gradient is scaled in the blocks: one pass less over it.
     factor = 1 / normaliser
-    if chunk_pairs is None or n_positive * n_negative <= chunk_pairs:
-        block = n_positive
-    else:
-        block = max(1, chunk_pairs // n_negative)
-    totals, row_gradients, grad_negative = [], [], None
+    block = n_positive
+    if chunk_pairs is not None and n_positive * s_columns.numel() > chunk_pairs:
+        block = max(1, chunk_pairs // s_columns.numel())
+    totals, row_gradients, column_gradient = [], [], None
     for start in range(0, n_positive, block):
         end = start + block
-        total, row_gradient, column_gradient = _pair_block(
+        total, row_gradient, block_gradient = _pair_block(
             s_positive[start:end],
-            s_negative,
+            s_columns,
             None if weight is None else w_positive[start:end],
-            w_negative,
+            w_columns,
             pair,
             margin,
             factor,
         )
         totals.append(total)
         row_gradients.append(row_gradient)
-        grad_negative = column_gradient if grad_negative is None else grad_negative + column_gradient
+        column_gradient = block_gradient if column_gradient is None else column_gradient + block_gradient
     if len(totals) > 1:
         total, row_gradient = torch.stack(totals).sum(), torch.cat(row_gradients)
-    gradient = torch.empty_like(scores).masked_scatter_(is_positive, row_gradient)
-    gradient.masked_scatter_(is_negative, grad_negative)
+    if is_negative is None:  # the columns' gradient is 0 at the masked positives
+        gradient = column_gradient.masked_scatter_(is_positive, row_gradient)
+    else:
+        gradient = torch.empty_like(scores).masked_scatter_(is_positive, row_gradient)
+        gradient.masked_scatter_(is_negative, column_gradient)
     return total * factor, gradient
 
 
 def _pair_mean(scores, is_positive, weight, pair, margin, chunk_pairs):
     """Weighted mean over (positive, negative) pairs of a pair loss; 0 (gradient 0) without pairs.
 
-    The gradient is computed with the value, block by block, and attached
-    (:func:`attach_gradient`): autograd through the blocks would keep each alive
-    until the backward pass. Small batches on a device where selecting rows waits
-    for the device (``nonzero`` returns a size) use the masked n x n matrix.
+    The gradient is computed with the value, block by block (:func:`with_gradient`):
+    autograd through the blocks would keep each alive until the backward pass.
     """
-    s = scores.detach()
-    n = s.shape[0]
-    if s.device.type not in _SELECT_ROWS_ON and (chunk_pairs is None or n * n <= chunk_pairs):
-        value, gradient = _masked_pair_mean(s, is_positive, weight, pair, margin)
-    else:
-        value, gradient = _selected_pair_mean(s, is_positive, weight, pair, margin, chunk_pairs)
-    return attach_gradient(scores, value, gradient)
+    return with_gradient(_pair_mean_and_gradient, scores, is_positive, weight, pair, margin, chunk_pairs)
+
+
+def _pair_mean_and_gradient(scores, is_positive, weight, pair, margin, chunk_pairs):
+    # Small batches on a device where selecting rows waits for the device (nonzero
+    # returns a size) use the masked n x n matrix.
+    n = scores.shape[0]
+    if scores.device.type not in _SELECT_ROWS_ON and (chunk_pairs is None or n * n <= chunk_pairs):
+        return _masked_pair_mean(scores, is_positive, weight, pair, margin)
+    return _selected_pair_mean(scores, is_positive, weight, pair, margin, chunk_pairs)
 
 
 class PairwiseLogisticLoss(ImbalancedLoss):
