@@ -282,3 +282,18 @@ def test_remix_is_better_calibrated_than_the_baseline_on_real_data(data_home):
         fitted = make_pipeline(StandardScaler(), model).fit(X_train, y_train)
         scores[name] = balanced_brier_score(y_test, fitted.predict_proba(X_test))
     assert scores["ReMix"] < 0.75 * scores["baseline"]
+
+
+def test_epoch_resampling_keeps_each_batch_in_place_whatever_its_size():
+    from imbnn.estimators._remix import _ResampledBatches
+
+    y = np.r_[np.zeros(16, int), np.ones(6, int)]
+    rng = np.random.RandomState(0)
+    batches = [rng.permutation(22)[:size] for size in (5, 6, 5, 6)]
+    resampled = list(_ResampledBatches(batches, y, np.random.RandomState(1)))
+    assert [len(rows) for rows in resampled] == [5, 6, 5, 6]
+    for original, rows in zip(batches, resampled):
+        assert set(rows) <= set(original)
+        present = np.unique(y[original])
+        counts = np.bincount(y[rows], minlength=2)[present]
+        assert counts.max() - counts.min() <= 1

@@ -30,7 +30,7 @@ class _SoftLabelCrossEntropy(ImbalancedLoss):
             scores = scores[:, 0]
         soft = target.is_floating_point()
         if scores.ndim == 1:
-            positive = target[:, 1] if soft else target.to(scores.dtype)
+            positive = target[:, 1] if soft and target.ndim == 2 else target.to(scores.dtype)
             per_example = F.binary_cross_entropy_with_logits(scores, positive, reduction="none")
         else:
             per_example = F.cross_entropy(
@@ -39,40 +39,83 @@ class _SoftLabelCrossEntropy(ImbalancedLoss):
         return weighted_mean(per_example, sample_weight)
 
 
-def _balanced_resample(rows, y_rows, random_state):
-    """Rows drawn with replacement, ``len(rows) / c`` from each of the ``c`` classes present.
+def _balanced_resample_batches(rows, y_rows, n_classes, random_state):
+    """Each row of ``rows`` (batches of equal size) resampled to balanced classes.
 
-    Step 3 of the ReMix algorithm (Bellinger et al.): the batch keeps its size; the
-    ``len(rows) % c`` left-over places go to a run of classes starting at a random one.
+    Step 3 of the ReMix algorithm (Bellinger et al.), for a whole epoch's batches at
+    once: each batch keeps its size and is drawn with replacement, ``b / c`` from each
+    of the ``c`` classes it contains; the ``b % c`` left-over places go to a run of
+    classes starting at a random one.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (n_batches, batch_size)
+    y_rows : ndarray of shape (n_batches, batch_size)
+        Encoded classes of ``rows``.
+    n_classes : int
+    random_state : RandomState
+
+    Returns
+    -------
+    ndarray of shape (n_batches, batch_size)
     """
-    counts = np.bincount(y_rows)
-    present = np.flatnonzero(counts)
-    slot_class = present[(random_state.randint(len(present)) + np.arange(len(rows))) % len(present)]
-    # Position of each class's first row once the batch is sorted by class.
-    starts = np.cumsum(counts) - counts
-    picks = starts[slot_class] + (
-        random_state.random_sample(len(rows)) * counts[slot_class]
+    n_batches, size = rows.shape
+    counts = (y_rows[:, :, None] == np.arange(n_classes)).sum(axis=1)
+    present = counts > 0
+    # Per batch, its present classes first, in increasing order.
+    present_classes = np.argsort(~present, axis=1, kind="stable")
+    n_present = present.sum(axis=1)
+    start = (random_state.random_sample(n_batches) * n_present).astype(np.intp)
+    rank = (start[:, None] + np.arange(size)) % n_present[:, None]
+    slot_class = np.take_along_axis(present_classes, rank, axis=1)
+    # Position of each class's first row once a batch is sorted by class.
+    starts = np.cumsum(counts, axis=1) - counts
+    slot_count = np.take_along_axis(counts, slot_class, axis=1)
+    picks = np.take_along_axis(starts, slot_class, axis=1) + (
+        random_state.random_sample((n_batches, size)) * slot_count
     ).astype(np.intp)
-    return rows[np.argsort(y_rows, kind="stable")[picks]]
+    by_class = np.argsort(y_rows, axis=1, kind="stable")
+    return np.take_along_axis(rows, np.take_along_axis(by_class, picks, axis=1), axis=1)
+
+
+def _balanced_resample(rows, y_rows, random_state):
+    """One batch's rows resampled to balanced classes (see ``_balanced_resample_batches``)."""
+    rows, y_rows = np.asarray(rows), np.asarray(y_rows)
+    n_classes = int(y_rows.max()) + 1
+    return _balanced_resample_batches(rows[None], y_rows[None], n_classes, random_state)[0]
 
 
 class _ResampledBatches:
-    """The batches of ``sampler``, each resampled to balanced classes (see ``_balanced_resample``)."""
+    """The batches of ``sampler``, each resampled to balanced classes.
+
+    The equal-sized batches of an epoch are resampled together, in a few array
+    operations instead of a dozen per batch.
+    """
 
     def __init__(self, sampler, y, random_state):
         self.sampler = sampler
         self.y = np.asarray(y)
+        self.n_classes = int(self.y.max()) + 1
         self.random_state = random_state
 
     def __len__(self):
         return len(self.sampler)
 
     def __iter__(self):
-        for rows in self.sampler:
-            if isinstance(rows, slice):
-                rows = np.arange(len(self.y))[rows]
-            rows = np.asarray(rows)
-            yield _balanced_resample(rows, self.y[rows], self.random_state)
+        batches = [
+            np.arange(len(self.y))[rows] if isinstance(rows, slice) else np.asarray(rows)
+            for rows in self.sampler
+        ]
+        resampled = [None] * len(batches)
+        for size in sorted({len(batch) for batch in batches}):
+            positions = [i for i, batch in enumerate(batches) if len(batch) == size]
+            stacked = np.stack([batches[i] for i in positions])
+            drawn = _balanced_resample_batches(
+                stacked, self.y[stacked], self.n_classes, self.random_state
+            )
+            for i, rows in zip(positions, drawn):
+                resampled[i] = rows
+        yield from resampled
 
 
 def _mixup(X, y, n_classes, lam, partner, sample_weight=None):
@@ -94,11 +137,17 @@ def _mixup(X, y, n_classes, lam, partner, sample_weight=None):
 
     Returns
     -------
-    X_mixed, soft_labels of shape (n, n_classes), mixed sample_weight (or None)
+    X_mixed, soft_labels of shape (n, n_classes) (``(n,)``, the soft label of class 1,
+    for two classes), mixed sample_weight (or None)
     """
-    one_hot = F.one_hot(y, n_classes).to(X.dtype)
     X_mixed = torch.lerp(X[partner], X, lam)
-    soft_labels = torch.lerp(one_hot[partner], one_hot, lam)
+    if n_classes == 2:
+        # The binary loss reads only the soft label of class 1.
+        positive = y.to(X.dtype)
+        soft_labels = torch.lerp(positive[partner], positive, lam)
+    else:
+        one_hot = F.one_hot(y, n_classes).to(X.dtype)
+        soft_labels = torch.lerp(one_hot[partner], one_hot, lam)
     if sample_weight is not None:
         sample_weight = torch.lerp(sample_weight[partner], sample_weight, lam)
     return X_mixed, soft_labels, sample_weight
@@ -281,9 +330,8 @@ class ReMixClassifier(BaseNetClassifier):
         random_state = self.batch_random_state_
         if self.alpha == 0:
             # No mixing; drawing nothing keeps the batches those of the unmixed network.
-            one_hot = F.one_hot(info["y"], len(self.classes_)).to(X.dtype)
-            return (X, one_hot, info["sample_weight"]), 1.0
+            return (X, info["y"], info["sample_weight"]), 1.0
         lam = float(random_state.beta(self.alpha, self.alpha))
-        partner = torch.as_tensor(random_state.permutation(len(X)), device=X.device)
+        partner = torch.from_numpy(random_state.permutation(len(X))).to(X.device)
         mixed = _mixup(X, info["y"], len(self.classes_), lam, partner, info["sample_weight"])
         return mixed, lam
