@@ -102,6 +102,29 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
     {module_parameter}
     {net_parameters}
     {kwargs}
+
+    Attributes
+    ----------
+    {net_attributes}
+
+    See Also
+    --------
+    NetClassifier : the subclass for any loss of the zoo.
+
+    Examples
+    --------
+    A new method needs only its loss (and, to change the training step, its own
+    skorch net class as ``_net_class``):
+
+    >>> from sklearn.datasets import make_classification
+    >>> from imbnn.estimators import BaseNetClassifier
+    >>> from imbnn.losses import FocalLoss
+    >>> class FocalNetClassifier(BaseNetClassifier):
+    ...     def _build_loss(self):
+    ...         return FocalLoss(gamma=1.0)
+    >>> X, y = make_classification(n_samples=200, weights=[0.9], random_state=0)
+    >>> FocalNetClassifier(max_epochs=5, random_state=0).fit(X, y).predict(X[:3]).shape
+    (3,)
     """
 
     _parameter_constraints = {
