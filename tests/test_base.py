@@ -533,3 +533,12 @@ def test_benchmark_threading_back_end_equals_a_sequential_run(data):
     sequential = run("sequential", 1)
     for _ in range(2):
         assert run("threading", 4).equals(sequential)
+
+
+def test_a_validation_scoring_that_gives_nan_is_an_error_not_a_silent_stop(data):
+    from sklearn.metrics import make_scorer
+
+    X, y = data
+    nan_scorer = make_scorer(lambda y_true, y_pred: float("nan"))
+    with pytest.raises(ValueError, match="gave nan at epoch 1"):
+        NetClassifier(scoring=nan_scorer, max_epochs=3, random_state=0).fit(X, y)

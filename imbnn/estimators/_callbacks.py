@@ -113,8 +113,14 @@ class ValidationScores(Callback):
             scores = scores_of_outputs(scores).double().numpy()
             outputs = _ValidationOutputs(self.classes, scores, self.to_probabilities)
             rows = np.empty((len(y_encoded), 0))
-            value = self.scorer(outputs, rows, self.classes[y_encoded])
-            net.history.record("valid_score", float(value))
+            value = float(self.scorer(outputs, rows, self.classes[y_encoded]))
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"The validation scoring {self.scorer!r} gave {value} at epoch "
+                    f"{len(net.history)}, so it cannot choose the epoch; use a scoring that "
+                    "is defined on every validation split, such as 'roc_auc'."
+                )
+            net.history.record("valid_score", value)
         self.outputs_ = []
 
 
