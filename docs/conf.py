@@ -22,6 +22,10 @@ if not os.environ.get("IMBNN_DATA") and (REPO.parent / "shared" / "data").is_dir
 
 import torch  # noqa: E402
 
+import sys  # noqa: E402
+
+sys.path.insert(0, str(DOCS / "_ext"))
+
 import imbnn  # noqa: E402  (after the environment it reads)
 from imbnn.datasets import get_data_home  # noqa: E402
 
@@ -41,7 +45,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "**/*.inc.rst", "auto_examples/*.ipynb"]
+exclude_patterns = ["_build", "_ext", "**/*.inc.rst", "auto_examples/*.ipynb"]
 autosummary_generate = True
 # The class template (_templates/autosummary/class.rst) lists these methods when a
 # class has them, inherited or not, and its own other public methods except
@@ -107,6 +111,9 @@ _missing = sorted(
 # Run every example except those whose data is missing.
 _executed = r"/(?!(%s)$)[^/]+\.py$" % "|".join(re.escape(name) for name in _missing or ["-"])
 
+
+
+
 sphinx_gallery_conf = {
     "examples_dirs": str(REPO / "examples"),
     "gallery_dirs": "auto_examples",
@@ -120,7 +127,8 @@ sphinx_gallery_conf = {
     "show_signature": False,
     "capture_repr": (),
     "matplotlib_animations": False,
-    "image_scrapers": ("matplotlib",),
+    # A name, not the function: Sphinx caches only picklable configuration values.
+    "image_scrapers": ("gallery_figures.figure_scraper",),
     # "Examples using X" on each API page.
     "doc_module": ("imbnn",),
     "backreferences_dir": "generated/backreferences",

@@ -22,6 +22,8 @@ Set ``IMBNN_EXAMPLE_SMALL=1`` for a quick run.
 
 import os
 
+import matplotlib.pyplot as plt
+
 from imbnn.benchmark import Benchmark, default_estimators, summarize
 from imbnn.plotting import save_benchmark_plots
 
@@ -36,5 +38,14 @@ scores = bench.run()
 
 table = summarize(scores)
 print(table.round(3).to_string(index=False))
-for path in save_benchmark_plots(scores, bench.history_, bench.roc_, "example_benchmark"):
+paths = save_benchmark_plots(scores, bench.history_, bench.roc_, "example_benchmark")
+for path in paths:
     print("wrote", path)
+
+# %%
+# The figures as written to ``example_benchmark/``.
+for path in paths:
+    figure, axis = plt.subplots(figsize=(9, 6))
+    axis.imshow(plt.imread(path))
+    axis.set_axis_off()
+plt.show()

@@ -31,7 +31,6 @@ the baselines in the same table.
 
 import os
 
-import matplotlib.pyplot as plt
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -79,6 +78,6 @@ scores = bench.run()
 print(summarize(scores).round(3).to_string(index=False))
 
 # %%
-# Test ROC AUC per fold.
-plot_test_auc(scores)
-plt.show()
+# Test ROC AUC per fold. :mod:`imbnn.plotting` returns a matplotlib ``Figure``
+# (made without pyplot): save it with ``figure.savefig("test_auc.png")``.
+figure = plot_test_auc(scores)

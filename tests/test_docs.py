@@ -80,7 +80,7 @@ def test_gallery_runs_every_example_with_its_figures(tmp_path, monkeypatch):
         if example.name in missing:
             continue
         source = example.read_text()
-        if "plt.show()" in source or "save_benchmark_plots" in source:
+        if "plt.show()" in source or "imbnn.plotting" in source:
             images = list((out / "_images").glob(f"sphx_glr_{example.stem}_*.png"))
             assert images, f"{example.name} shows no figure"
 
