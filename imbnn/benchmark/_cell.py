@@ -1,5 +1,6 @@
 """One cell of a benchmark: fit a clone of an estimator on a split and score it."""
 
+import os
 import signal
 import threading
 import time
@@ -34,6 +35,7 @@ __all__ = [
     "interrupt_guard",
     "interrupted",
     "limited_threads",
+    "start_run",
 ]
 
 # Per-epoch quantities kept from an estimator's skorch history.
@@ -64,6 +66,14 @@ ROC_COLUMNS = ["fpr", "tpr", "threshold"]
 # never returned (hence never cached).
 
 _INTERRUPTED = threading.Event()
+# The process that runs the benchmark; in any other (a worker) each cell starts afresh.
+_RUNNER = {"pid": None}
+
+
+def start_run():
+    """Forget earlier interrupts: a new run of the benchmark begins in this process."""
+    _INTERRUPTED.clear()
+    _RUNNER["pid"] = os.getpid()
 
 
 def interrupted():
@@ -215,6 +225,9 @@ def run_cell(
         returned (skorch ends the fit early): an interrupted fit is never a result.
     """
     _ensure_threads(n_threads)
+    if os.getpid() != _RUNNER["pid"]:
+        # A worker process may outlive an interrupted run and serve the next one.
+        _INTERRUPTED.clear()
     try:
         with interrupt_guard():
             outcome = _run_cell(estimator, X, y, train, tests, record_history, scoring)

@@ -202,7 +202,7 @@ def _version(distribution):
 @functools.lru_cache(maxsize=1)
 def _source_digest():
     """Digest of imbnn's Python source: a development version changes without a new number."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).parents[1]  # the imbnn package as imported
     hasher = hashlib.blake2b(digest_size=16)
     for path in sorted(root.rglob("*.py")):
         hasher.update(str(path.relative_to(root)).encode())

@@ -22,6 +22,7 @@ from ._cell import (
     interrupt_guard,
     limited_threads,
     run_cell,
+    start_run,
 )
 from ._fingerprint import array_digest, describe, digest, environment
 from ._tasks import load_task
@@ -347,7 +348,7 @@ class Benchmark:
             On Ctrl-C, after a message on standard error saying how to resume.
         """
         self._check()
-        _INTERRUPTED.clear()
+        start_run()
         datasets = self._datasets()
         cache = CellCache(self.output)
         cells = list(self._cells(datasets, fingerprints=cache.folder is not None))
