@@ -3,8 +3,8 @@ AUM against weighted cross-entropy on imbalanced MNIST
 ======================================================
 
 **The problem.** Handwritten digits, even (positive) against odd, with the even
-digits down-sampled to 1% of the training images: about 50 positives among 5,000
-images. Plain cross-entropy on such data learns mostly to say "odd"; the usual fix
+digits down-sampled to 1% of the training images: about 100 positives among
+10,000 images (30 among 3,000 in the small mode). Plain cross-entropy on such data learns mostly to say "odd"; the usual fix
 weighs each class by the inverse of its frequency (``class_weight="balanced"``).
 AUM (Hillman & Hocking, JMLR 2023; :class:`~imbnn.estimators.AUMClassifier`)
 instead trains on the area under min(FPR, FNR), a surrogate of the ROC curve

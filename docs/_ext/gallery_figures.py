@@ -11,12 +11,16 @@ def figure_scraper(block, block_vars, gallery_conf, **kwargs):
     from matplotlib.figure import Figure
     from sphinx_gallery.scrapers import figure_rst, matplotlib_scraper
 
-    rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+    import matplotlib.pyplot as plt
+
     namespace = block_vars["example_globals"]
     shown = namespace.setdefault("__imbnn_shown_figures__", set())
+    # pyplot's open figures are sphinx-gallery's (it closes them once saved).
+    shown.update(id(plt.figure(number)) for number in plt.get_fignums())
+    rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
     paths = []
     for value in list(namespace.values()):
-        if isinstance(value, Figure) and id(value) not in shown and value.canvas.manager is None:
+        if isinstance(value, Figure) and id(value) not in shown:
             shown.add(id(value))
             path = next(block_vars["image_path_iterator"])
             value.savefig(path, dpi=80)
