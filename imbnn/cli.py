@@ -255,7 +255,10 @@ def _benchmark(args, parser):
     with warnings.catch_warnings():
         # The table below reports folds without a score, in words.
         warnings.filterwarnings("ignore", message="Some test folds have no score")
-        scores = bench.run()
+        try:
+            scores = bench.run()
+        except ImportError as error:  # e.g. --backend dask without dask installed
+            return _error(str(error))
     if bench.n_cached_:
         print(
             f"{bench.n_cached_} of {len(scores)} results (data set, estimator, fold) were "

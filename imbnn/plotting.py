@@ -140,16 +140,17 @@ def plot_test_auc(scores, *, score="test_roc_auc"):
                 y = e + (v - (len(variants) - 1) / 2) * width
                 mean = values.mean()
                 if _is_chance(values) and 0.5 < lower:
-                    ax.annotate(
-                        "all folds 0.500 (chance), left of the axis",
-                        (lower, y),
-                        xytext=(4, 0),
-                        textcoords="offset points",
-                        va="center",
-                        fontsize="small",
-                        color="0.35",
-                        style="italic",
-                    )
+                    if v == 0:  # one note per estimator, whatever the training sets
+                        ax.annotate(
+                            "all folds 0.500 (chance), left of the axis",
+                            (lower, e),
+                            xytext=(4, 0),
+                            textcoords="offset points",
+                            va="center",
+                            fontsize="small",
+                            color="0.35",
+                            style="italic",
+                        )
                     continue
                 ax.plot(values, np.full(len(values), y), "o", mfc="none", color=colour, alpha=0.7)
                 spread = values.std(ddof=1) if len(values) > 1 else 0.0
