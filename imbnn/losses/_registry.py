@@ -141,6 +141,7 @@ def get_loss(loss, **params):
 
     Examples
     --------
+    >>> from imbnn.losses import get_loss
     >>> get_loss("focal", gamma=1.0).gamma
     1.0
     """
