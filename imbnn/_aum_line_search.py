@@ -19,6 +19,7 @@ Private: :class:`imbnn.estimators.AUMLinearClassifier` is its user.
 """
 
 import heapq
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,7 @@ class LineSearchResult:
         AUM at ``step``.
     steps : ndarray
         Step sizes of the breakpoints visited, in increasing order, starting with 0
-        (for ``"grid"``: the grid).
+        (only 0 unless ``return_path``; for ``"grid"``: the grid).
     aum_values : ndarray
         AUM at each of ``steps``.
     slopes : ndarray
@@ -86,7 +87,7 @@ def _class_steps(is_positive, weight, variant):
 
 def aum_line_search(
     scores, slopes, is_positive, sample_weight=None, *, variant="rate", method="first_min",
-    max_crossings=None,
+    max_crossings=None, return_path=False,
 ):
     """Step size along ``scores + s * slopes`` (``s >= 0``) that minimises AUM.
 
@@ -108,6 +109,9 @@ def aum_line_search(
     max_crossings : int or None, default=None
         Most swaps to process (``"first_min"``: no limit by default; ``"linear"``:
         ``n`` by default). The walk finishes the breakpoint it is in.
+    return_path : bool, default=False
+        Record every breakpoint walked in the result (memory grows with the
+        crossings); otherwise the path fields hold step 0 only.
 
     Returns
     -------
@@ -147,18 +151,13 @@ def aum_line_search(
     if max_crossings is None:
         max_crossings = n if method == "linear" else np.inf
     fp, fn = _class_steps(is_positive, weight, variant)
-    steps, values, path_slopes, aucs, n_crossings, choice = _walk(
-        -scores, -slopes, fp, fn, is_positive, weight, max_crossings, method == "first_min"
+    steps, values, path_slopes, aucs, n_crossings, step, aum = _walk(
+        -scores, -slopes, fp, fn, is_positive, weight, max_crossings, method == "first_min",
+        return_path,
     )
-    steps, values = np.array(steps), np.array(values)
-    if choice is None:  # "linear": the least AUM visited, the first of equals
-        index = int(np.argmin(values))
-        step, aum = float(steps[index]), float(values[index])
-    else:
-        step, aum = choice
     return LineSearchResult(
-        step=step, aum=aum, steps=steps, aum_values=values, slopes=np.array(path_slopes),
-        auc_values=np.array(aucs), n_crossings=n_crossings,
+        step=float(step), aum=float(aum), steps=np.array(steps), aum_values=np.array(values),
+        slopes=np.array(path_slopes), auc_values=np.array(aucs), n_crossings=int(n_crossings),
     )
 
 
@@ -196,14 +195,14 @@ def _initial_auc(a, m, order, is_positive, weight):
     return float((pos_group * (neg_after + neg_group / 2)).sum() / (pos_total * neg_total))
 
 
-def _walk(a, m, fp, fn, is_positive, weight, max_crossings, first_min):
+def _walk(a, m, fp, fn, is_positive, weight, max_crossings, first_min, record):
     """The event walk over the crossings of the threshold lines ``a + s * m``.
 
-    Returns the breakpoints, the AUM at each and its slope and ROC AUC just after,
-    the number of swaps, and for ``first_min`` the chosen (step, AUM).
+    Sets up the order just after ``s = 0`` and the first crossing of each adjacent
+    pair (vectorised), then runs :func:`_walk_loop`, compiled when numba is there.
     """
     n = len(a)
-    order = np.lexsort((m, a))  # the order just after s = 0
+    order = np.lexsort((m, a))
     auc = _initial_auc(a, m, order, is_positive, weight)
     a_sorted, m_sorted = a[order], m[order]
     fp_sorted, fn_sorted = fp[order], fn[order]
@@ -214,105 +213,126 @@ def _walk(a, m, fp, fn, is_positive, weight, max_crossings, first_min):
     gap_min = np.minimum(fp_cum, fn_beyond)  # gap_min[n - 1] is 0
     value = float((np.diff(a_sorted) * gap_min[:-1]).sum())
     slope = float((np.diff(m_sorted) * gap_min[:-1]).sum())
-    zero = _ZERO_AUM * value
 
     pos_total, neg_total = weight[is_positive].sum(), weight[~is_positive].sum()
     auc_unit = 1.0 / (pos_total * neg_total) if pos_total > 0 and neg_total > 0 else 0.0
     # A swap where q (scored below p so far) is positive and p negative gains w_p w_q of
     # the AUC; the reverse loses it.
     auc_weight = weight * np.sqrt(auc_unit)
-
-    converging = m_sorted[:-1] > m_sorted[1:]
-    ranks = np.flatnonzero(converging)
+    rank_of = np.empty(n, dtype=np.int64)
+    rank_of[order] = np.arange(n)
+    ranks = np.flatnonzero(m_sorted[:-1] > m_sorted[1:])
     crossing = (a_sorted[ranks + 1] - a_sorted[ranks]) / (m_sorted[ranks] - m_sorted[ranks + 1])
-    heap = list(zip(crossing.tolist(), order[ranks].tolist(), order[ranks + 1].tolist()))
+    arrays = [
+        a, m, fp, fn, auc_weight, is_positive, order.astype(np.int64), rank_of, fp_cum,
+        fn_beyond, gap_min, crossing, order[ranks].astype(np.int64),
+        order[ranks + 1].astype(np.int64),
+    ]
+    scalars = (
+        value, slope, auc, _ZERO_AUM * value, float(max_crossings), first_min, record,
+        _SAME_STEP,
+    )
+    if _walk_compiled is not None:
+        return _walk_compiled(*arrays, *scalars)
+    # Python lists: the pure loop reads single elements, which numpy makes slow.
+    return _walk_loop(*[array.tolist() for array in arrays], *scalars)
+
+
+def _walk_loop(
+    a, m, fp, fn, auc_weight, positive, order, rank_of, fp_cum, fn_beyond, gap,
+    crossing, low, high, value, slope, auc, zero, max_crossings, first_min, record, same_step,
+):
+    """The walk itself, on lists (pure Python) or arrays (numba): the same code.
+
+    Returns the recorded breakpoints (only step 0 unless ``record``), the AUM at each
+    and its slope and ROC AUC just after, the number of swaps, and the chosen step
+    and its AUM: for ``first_min`` the first minimum (see :func:`aum_line_search`),
+    otherwise the least AUM visited.
+    """
+    n = len(a)
+    heap = [(crossing[k], low[k], high[k]) for k in range(len(crossing))]
     heapq.heapify(heap)
-
-    # Python lists: the loop reads single elements, which numpy makes slow.
-    a_l, m_l, fp_l, fn_l = a.tolist(), m.tolist(), fp.tolist(), fn.tolist()
-    auc_weight_l, positive_l = auc_weight.tolist(), is_positive.tolist()
-    order_l = order.tolist()
-    rank_of = [0] * n
-    for rank, item in enumerate(order_l):
-        rank_of[item] = rank
-    fp_cum_l, fn_beyond_l, gap_l = fp_cum.tolist(), fn_beyond.tolist(), gap_min.tolist()
-    heappush, heappop = heapq.heappush, heapq.heappop
-
     steps, values, slopes, aucs = [0.0], [value], [slope], [auc]
     n_crossings = 0
     at = 0.0
-    flat_from = 0.0 if slope == 0 else None
-    if first_min and (slope > 0 or value <= zero):
-        return steps, values, slopes, aucs, 0, _stop(steps, values, slope, flat_from, heap)
-    while heap and n_crossings < max_crossings:
+    best_step, best_value = 0.0, value
+    flat_from = 0.0 if slope == 0 else -1.0  # -1: the stretch before is not flat
+    stopped = first_min and (slope > 0 or value <= zero)
+    while not stopped and len(heap) > 0 and n_crossings < max_crossings:
         group_step = heap[0][0]
-        limit = group_step + _SAME_STEP * abs(group_step)
+        limit = group_step + same_step * abs(group_step)
         value += slope * (group_step - at)
         at = group_step
-        while heap and heap[0][0] <= limit:
-            _, p, q = heappop(heap)
+        while len(heap) > 0 and heap[0][0] <= limit:
+            top = heapq.heappop(heap)
+            p, q = top[1], top[2]
             r = rank_of[p]
             if rank_of[q] != r + 1:  # stale: the pair is no longer adjacent
                 continue
-            order_l[r], order_l[r + 1] = q, p
+            order[r], order[r + 1] = q, p
             rank_of[q], rank_of[p] = r, r + 1
-            old = gap_l[r]
-            fp_cum_l[r] = (fp_cum_l[r - 1] if r else 0.0) + fp_l[q]
-            fn_beyond_l[r] = fn_beyond_l[r + 1] + fn_l[p]
-            new = fp_cum_l[r] if fp_cum_l[r] < fn_beyond_l[r] else fn_beyond_l[r]
-            gap_l[r] = new
+            old = gap[r]
+            fp_cum[r] = (fp_cum[r - 1] if r > 0 else 0.0) + fp[q]
+            fn_beyond[r] = fn_beyond[r + 1] + fn[p]
+            new = fp_cum[r] if fp_cum[r] < fn_beyond[r] else fn_beyond[r]
+            gap[r] = new
             # Gaps r-1, r, r+1 change slope; their min(FP, FN) other than gap r do not.
-            slope += (m_l[p] - m_l[q]) * (old + new - (gap_l[r - 1] if r else 0.0) - gap_l[r + 1])
-            if positive_l[p] != positive_l[q]:
-                change = auc_weight_l[p] * auc_weight_l[q]
-                auc += change if positive_l[q] else -change
+            slope += (m[p] - m[q]) * (old + new - (gap[r - 1] if r > 0 else 0.0) - gap[r + 1])
+            if positive[p] != positive[q]:
+                change = auc_weight[p] * auc_weight[q]
+                auc += change if positive[q] else -change
             n_crossings += 1
-            if r:
-                o = order_l[r - 1]
-                if m_l[o] > m_l[q]:
-                    s = (a_l[q] - a_l[o]) / (m_l[o] - m_l[q])
-                    heappush(heap, (s if s > group_step else group_step, o, q))
+            if r > 0:
+                o = order[r - 1]
+                if m[o] > m[q]:
+                    s = (a[q] - a[o]) / (m[o] - m[q])
+                    heapq.heappush(heap, (s if s > group_step else group_step, o, q))
             if r + 2 < n:
-                o = order_l[r + 2]
-                if m_l[p] > m_l[o]:
-                    s = (a_l[o] - a_l[p]) / (m_l[p] - m_l[o])
-                    heappush(heap, (s if s > group_step else group_step, p, o))
-        steps.append(at)
-        values.append(value)
-        slopes.append(slope)
-        aucs.append(auc)
+                o = order[r + 2]
+                if m[p] > m[o]:
+                    s = (a[o] - a[p]) / (m[p] - m[o])
+                    heapq.heappush(heap, (s if s > group_step else group_step, p, o))
+        if record:
+            steps.append(at)
+            values.append(value)
+            slopes.append(slope)
+            aucs.append(auc)
+        if value < best_value:
+            best_step, best_value = at, value
         if first_min:
-            if slope > 0 or value <= zero:
-                # The next crossing bounds a flat stretch: drop stale events above it.
-                while heap and rank_of[heap[0][2]] != rank_of[heap[0][1]] + 1:
-                    heappop(heap)
-                return steps, values, slopes, aucs, n_crossings, _stop(
-                    steps, values, slope, flat_from, heap
-                )
-            if slope == 0:
-                flat_from = at if flat_from is None else flat_from
-            else:
-                flat_from = None
-    choice = None
-    if first_min:  # no crossing left: the order is final and AUM cannot decrease further
-        choice = _stop(steps, values, slope, flat_from, [])
-    return steps, values, slopes, aucs, n_crossings, choice
-
-
-def _stop(steps, values, slope, flat_from, heap):
-    """(step, AUM) of a first minimum at the last breakpoint of ``steps``.
-
-    A slope after it of at most 0 (AUM reached 0, or no crossing is left) means AUM
-    stays at its value until the next crossing (the top of ``heap``) or for ever: the
-    step is the middle of that stretch (twice the breakpoint without a next
-    crossing). Otherwise AUM increases after the breakpoint; if it was flat before,
-    from ``flat_from``, the step is the middle of the flat stretch.
-    """
-    at, value = steps[-1], values[-1]
+            stopped = slope > 0 or value <= zero
+            if not stopped:
+                if slope != 0:
+                    flat_from = -1.0
+                elif flat_from < 0:
+                    flat_from = at
+    if not first_min:
+        return steps, values, slopes, aucs, n_crossings, best_step, best_value
+    # The first minimum is at the last breakpoint, ``at``. A slope after it of at most
+    # 0 (AUM reached 0, or no crossing is left) means AUM keeps its value until the
+    # next crossing or for ever: the step is the middle of that stretch (twice the
+    # breakpoint without a next crossing). Otherwise AUM increases after it; if it
+    # was flat before, from ``flat_from``, the step is the middle of the flat stretch.
     if slope <= 0:
-        if heap:
-            return (at + heap[0][0]) / 2, value
-        return (2 * at, value) if at > 0 else (at, value)
-    if flat_from is not None:
-        return (flat_from + at) / 2, value
-    return at, value
+        while len(heap) > 0 and rank_of[heap[0][2]] != rank_of[heap[0][1]] + 1:
+            heapq.heappop(heap)  # stale events cannot bound the stretch
+        if len(heap) > 0:
+            return steps, values, slopes, aucs, n_crossings, (at + heap[0][0]) / 2, value
+        return steps, values, slopes, aucs, n_crossings, 2 * at, value
+    if flat_from >= 0:
+        return steps, values, slopes, aucs, n_crossings, (flat_from + at) / 2, value
+    return steps, values, slopes, aucs, n_crossings, at, value
+
+
+def _compile_walk():
+    """The numba-compiled loop, or None (numba absent, or IMBNN_NO_NUMBA=1)."""
+    if os.environ.get("IMBNN_NO_NUMBA") == "1":
+        return None
+    try:
+        import numba
+    except ImportError:
+        return None
+    return numba.njit(cache=False)(_walk_loop)
+
+
+_walk_compiled = _compile_walk()

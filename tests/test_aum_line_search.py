@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from imbnn import _aum_line_search
 from imbnn._aum_line_search import aum_line_search
 from imbnn.metrics import aum_score
 
@@ -27,7 +28,8 @@ def random_problem(seed, n=40, ties=False):
 
 def full_walk(scores, slopes, y, weight=None, variant="rate"):
     return aum_line_search(
-        scores, slopes, y == 1, weight, variant=variant, method="linear", max_crossings=np.inf
+        scores, slopes, y == 1, weight, variant=variant, method="linear", max_crossings=np.inf,
+        return_path=True,
     )
 
 
@@ -185,7 +187,7 @@ def test_an_ascent_direction_gives_step_zero():
 
 def test_linear_keeps_the_least_aum_of_the_first_n_crossings():
     scores, slopes, y = random_problem(4, n=50)
-    result = aum_line_search(scores, slopes, y == 1, method="linear")
+    result = aum_line_search(scores, slopes, y == 1, method="linear", return_path=True)
     # The walk stops after the breakpoint at which it reached n crossings.
     assert result.n_crossings >= 50 and len(result.steps) - 1 <= result.n_crossings
     values = [direct_aum(scores, slopes, y, s) for s in result.steps]
@@ -206,3 +208,16 @@ def test_bad_inputs_are_named():
         aum_line_search([0.0, 1.0], [1.0], [True, False])
     with pytest.raises(ValueError, match="method must be one of"):
         aum_line_search([0.0, 1.0], [1.0, 0.0], [True, False], method="exact")
+
+
+@pytest.mark.skipif(_aum_line_search._walk_compiled is None, reason="numba is not installed")
+@pytest.mark.parametrize("method", ["first_min", "linear"])
+def test_compiled_walk_equals_the_pure_one(method, monkeypatch):
+    scores, slopes, y = random_problem(8, n=200, ties=True)
+    weight = np.random.default_rng(8).integers(1, 4, size=len(y)).astype(float)
+    compiled = aum_line_search(scores, slopes, y == 1, weight, method=method, return_path=True)
+    monkeypatch.setattr(_aum_line_search, "_walk_compiled", None)
+    pure = aum_line_search(scores, slopes, y == 1, weight, method=method, return_path=True)
+    assert (compiled.step, compiled.aum, compiled.n_crossings) == (pure.step, pure.aum, pure.n_crossings)
+    for field in ("steps", "aum_values", "slopes", "auc_values"):
+        np.testing.assert_array_equal(getattr(compiled, field), getattr(pure, field))
