@@ -55,7 +55,9 @@ def _marker_legend(figure, colour_by=None, variants=(), palette=()):
     from matplotlib.lines import Line2D
 
     handles = [
-        Line2D([], [], marker="o", mfc="none", color="0.3", linestyle="none", label="one test fold"),
+        Line2D(
+            [], [], marker="o", mfc="none", color="0.3", linestyle="none", label="one test fold"
+        ),
         Line2D([], [], marker="s", color="0.3", label="mean +- 1 sd over folds (value above)"),
     ]
     if colour_by:

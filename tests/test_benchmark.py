@@ -384,7 +384,8 @@ def test_bundled_tasks_and_default_estimators():
     assert isinstance(made["remix"][-1], ReMixClassifier)
     assert isinstance(made["alm"][-1], ALMClassifier)
     tuned = made["aum_tuned"]
-    assert isinstance(tuned, TunedThresholdClassifier) and isinstance(tuned.estimator[-1], AUMClassifier)
+    assert isinstance(tuned, TunedThresholdClassifier)
+    assert isinstance(tuned.estimator[-1], AUMClassifier)
     assert made["logistic_balanced"][-1].class_weight == "balanced"
     assert isinstance(made["mlp"][-1], MLPClassifier) and isinstance(
         made["mlp"][0].transformers[0][1][-1], StandardScaler
@@ -432,7 +433,8 @@ def test_user_table_with_categories_and_missing_values(tmp_path):
     estimators = default_estimators(["logistic", "cross_entropy"], max_epochs=3)
     scores = run_benchmark(estimators, {"table": task}, cv=3, progress=False)
     assert scores["test_roc_auc"].notna().all() and (scores["test_roc_auc"] > 0.6).all()
-    with pytest.raises(ValueError, match="has no column 'target'; its columns: size, colour, label"):
+    columns = "has no column 'target'; its columns: size, colour, label"
+    with pytest.raises(ValueError, match=columns):
         load_table(path, "target")
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_table(tmp_path / "absent.csv", "label")

@@ -180,7 +180,8 @@ def test_a_damaged_cell_is_recomputed_with_a_warning_naming_it(tmp_path, text, r
         again = rerun.run()
     assert len(caught) == 1 and rerun.n_cached_ == 1
     pd.testing.assert_frame_equal(
-        again.drop(columns=["fit_time", "score_time"]), first.drop(columns=["fit_time", "score_time"])
+        again.drop(columns=["fit_time", "score_time"]),
+        first.drop(columns=["fit_time", "score_time"]),
     )
     assert json.loads(cell.read_text())["scores"]["test_roc_auc"] == first.loc[0, "test_roc_auc"]
 
@@ -195,7 +196,8 @@ def test_read_results_checks_columns_and_types(tmp_path):
     broken.loc[1, "test_roc_auc"] = "n/a?"
     broken.to_csv(tmp_path / "results.csv", index=False)
     with pytest.raises(
-        ValueError, match=r"results.csv: column 'test_roc_auc' must hold numbers; row 3 holds 'n/a\?'"
+        ValueError,
+        match=r"results.csv: column 'test_roc_auc' must hold numbers; row 3 holds 'n/a\?'",
     ):
         read_results(tmp_path)
     results.drop(columns="estimator").to_csv(tmp_path / "results.csv", index=False)

@@ -241,3 +241,19 @@ def test_the_command_line_on_ctrl_c_prints_how_to_resume(tmp_path):
         pd.read_csv(interrupted / "results.csv").drop(columns=TIMES),
         pd.read_csv(tmp_path / "full" / "results.csv").drop(columns=TIMES),
     )
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_with_the_results_of_a_whole_run(harness):
+    output = harness.tmp_path / "killed"
+    process = harness(output, PAUSE_AT="3")
+    harness.wait_for(harness.markers / "paused")
+    os.kill(process.pid, signal.SIGKILL)  # no handler runs: only the finished cells remain
+    process.communicate(timeout=60)
+    assert len(list((output / "cells").glob("*.json"))) == 3
+    resumed = harness(output)
+    out, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    assert "cached 3" in out
+    results = pd.read_csv(output / "results.csv").drop(columns=TIMES)
+    pd.testing.assert_frame_equal(results, harness.reference())

@@ -112,7 +112,8 @@ def test_own_table_with_categories_missing_values_and_merged_results(tmp_path, c
     n = 240
     colour = rng.choice(["red", "green", "blue"], n).astype(object)
     size = rng.normal(size=n)
-    churn = np.where(size + 2 * (colour == "red") + rng.normal(scale=0.3, size=n) > 2.2, "yes", "no")
+    signal = size + 2 * (colour == "red") + rng.normal(scale=0.3, size=n)
+    churn = np.where(signal > 2.2, "yes", "no")
     size[rng.random(n) < 0.1] = np.nan
     colour[rng.random(n) < 0.1] = None
     table = tmp_path / "customers.csv"

@@ -186,7 +186,9 @@ def test_missing_columns_and_missing_matplotlib(tables, monkeypatch):
 
 def test_the_auc_axis_shows_the_trained_models_and_notes_the_chance_model(tables):
     scores, _, _ = tables
-    featureless = scores[scores["estimator"] == "aum"].assign(estimator="featureless", test_roc_auc=0.5)
+    featureless = scores[scores["estimator"] == "aum"].assign(
+        estimator="featureless", test_roc_auc=0.5
+    )
     scores = pd.concat([featureless, scores], ignore_index=True)
     ax = plot_test_auc(scores).axes[0]
     trained = scores.loc[(scores["dataset"] == "d1") & (scores["estimator"] != "featureless")]

@@ -39,7 +39,8 @@ def array_digest(array):
     """Digest of an array's dtype, shape and bytes (much cheaper than pickling it)."""
     array = np.ascontiguousarray(array)
     if array.dtype == object:
-        return digest(["object-array", array.shape, [describe(item, "array") for item in array.flat]])
+        items = [describe(item, "array") for item in array.flat]
+        return digest(["object-array", array.shape, items])
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(f"{array.dtype.str}{array.shape}".encode())
     hasher.update(array.view(np.uint8).reshape(-1) if array.size else b"")
@@ -139,7 +140,8 @@ def describe(value, path="value", _stack=()):
             inner(dict(value.keywords), f"{path}.keywords"),
         ]
     if isinstance(value, types.MethodType):
-        return ["method", inner(value.__self__, f"{path}.__self__"), _function(value.__func__, path)]
+        owner = inner(value.__self__, f"{path}.__self__")
+        return ["method", owner, _function(value.__func__, path)]
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType)):
         return _function(value, path)
     if hasattr(value, "get_params") and callable(value.get_params):

@@ -59,7 +59,8 @@ def make_imbalanced(
     Sizes are rounded down (``rounding="nearest"``: to the nearest integer, halves
     to even, as Python's ``round``), then raised to ``min_minority`` when given (per minority
     class with ``binary=False``, in total with ``binary=True``), so that even a
-    strong imbalance leaves rows to split into folds. With ``binary=True`` the minority rows kept are spread
+    strong imbalance leaves rows to split into folds. With ``binary=True`` the
+    minority rows kept are spread
     over the original classes in proportion to their counts (largest remainders
     first), as in the SOAK experiment's table of digit counts.
 
