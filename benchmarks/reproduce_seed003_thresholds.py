@@ -36,7 +36,7 @@ import torch
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 
-from imbnn.datasets import load_fashion_mnist
+from imbnn.datasets import load_fashion_mnist, make_imbalanced
 from imbnn.estimators import NetClassifier
 from imbnn.networks import LeNet5
 from imbnn.thresholds import TunedThresholdClassifier
@@ -58,13 +58,17 @@ SEED_TEN = {
 
 def subsample(X, y, classes, fractions, rng):
     """Rows of ``classes`` (relabelled 0..k-1), each class sub-sampled to its fraction."""
-    rows = []
-    for label, fraction in zip(classes, fractions):
-        members = np.flatnonzero(y == label)
-        rows.append(rng.choice(members, size=int(round(fraction * len(members))), replace=False))
-    rows = np.sort(np.concatenate(rows))
+    keep = np.isin(y, classes)
+    X, y = make_imbalanced(
+        X[keep],
+        y[keep],
+        class_fractions=dict(zip(classes, fractions)),
+        binary=False,
+        rounding="nearest",
+        random_state=rng,
+    )
     relabel = {label: index for index, label in enumerate(classes)}
-    return X[rows], np.array([relabel[label] for label in y[rows]])
+    return X, np.array([relabel[label] for label in y])
 
 
 def ratio_fractions(ratio):

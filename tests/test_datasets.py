@@ -300,6 +300,35 @@ def test_minority_ratio_nearest_with_a_floor_is_the_remix_down_sampling(counts, 
         np.testing.assert_array_equal(indices, _remix_downsample(y, minority, ratio, seed))
 
 
+def _seed003_subsample(y, classes, fractions, rng):
+    """The threshold reproduction's own per-class sub-sampling, before make_imbalanced."""
+    rows = []
+    for label, fraction in zip(classes, fractions):
+        members = np.flatnonzero(y == label)
+        rows.append(rng.choice(members, size=int(round(fraction * len(members))), replace=False))
+    return np.sort(np.concatenate(rows))
+
+
+def test_class_fractions_with_a_generator_is_the_threshold_reproduction_sampling():
+    y = _labels({0: 600, 1: 550, 2: 500, 3: 450})
+    X = np.arange(len(y))[:, None]
+    classes, fractions = [0, 1, 2], [1.0, 0.15 / 0.8, 0.05 / 0.8]
+    ours, theirs = np.random.default_rng(4), np.random.default_rng(4)
+    keep = np.isin(y, classes)
+    for _ in range(2):  # the same Generator, used again, draws other rows
+        X_out, _ = make_imbalanced(
+            X[keep], y[keep], class_fractions=dict(zip(classes, fractions)), binary=False,
+            rounding="nearest", random_state=ours,
+        )
+        np.testing.assert_array_equal(X_out[:, 0], _seed003_subsample(y, classes, fractions, theirs))
+    _, y_out = make_imbalanced(X, y, class_fractions={3: 0.1}, binary=False, random_state=0)
+    assert dict(zip(*np.unique(y_out, return_counts=True))) == {0: 600, 1: 550, 2: 500, 3: 45}
+    with pytest.raises(ValueError, match="class_fractions names its classes itself"):
+        make_imbalanced(X, y, minority_classes=[3], class_fractions={3: 0.1})
+    with pytest.raises(ValueError, match=r"fractions in \(0, 1\]; got \{3: 1.5\}"):
+        make_imbalanced(X, y, class_fractions={3: 1.5})
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

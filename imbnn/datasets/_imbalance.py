@@ -15,14 +15,15 @@ __all__ = ["make_imbalanced"]
     {
         "X": ["array-like", "sparse matrix"],
         "y": ["array-like"],
-        "minority_classes": ["array-like"],
+        "minority_classes": ["array-like", None],
         "minority_proportion": [Interval(Real, 0, 1, closed="neither"), None],
         "imbalance_ratio": [Interval(Real, 1, None, closed="left"), None],
         "minority_ratio": [Interval(Real, 0, 1, closed="right"), None],
+        "class_fractions": [dict, None],
         "binary": ["boolean"],
         "rounding": [StrOptions({"floor", "nearest"})],
         "min_minority": [Interval(Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
+        "random_state": ["random_state", np.random.Generator],
         "return_indices": ["boolean"],
     },
     prefer_skip_nested_validation=True,
@@ -31,10 +32,11 @@ def make_imbalanced(
     X,
     y,
     *,
-    minority_classes,
+    minority_classes=None,
     minority_proportion=None,
     imbalance_ratio=None,
     minority_ratio=None,
+    class_fractions=None,
     binary=True,
     rounding="floor",
     min_minority=None,
@@ -54,7 +56,11 @@ def make_imbalanced(
       times as many rows as the minority (each minority class);
     - ``minority_ratio`` ``q``: minority rows per majority row, ``N+ / N-`` as the
       ReMix paper gives its imbalance levels (``q = 1 / r``, computed as
-      ``q * N-``).
+      ``q * N-``);
+    - ``class_fractions`` ``{label: f}`` (instead of ``minority_classes``): each
+      listed class keeps the fraction ``f`` of its rows (drawn even at ``f = 1``,
+      in label order), every other class all of them; "class c of Fashion-MNIST
+      kept at 90, 80, ..., 10, 5 %".
 
     Sizes are rounded down (``rounding="nearest"``: to the nearest integer, halves
     to even, as Python's ``round``), then raised to ``min_minority`` when given (per minority
@@ -74,13 +80,15 @@ def make_imbalanced(
     minority_proportion : float in (0, 1), default=None
     imbalance_ratio : float >= 1, default=None
     minority_ratio : float in (0, 1], default=None
+    class_fractions : dict of label to float in (0, 1], default=None
     binary : bool, default=True
         If True, return ``y`` as 1 for the minority classes and 0 for the others;
         if False keep the original labels.
     rounding : {"floor", "nearest"}, default="floor"
     min_minority : int >= 1, default=None
-    random_state : int, RandomState instance or None, default=None
-        Seeds the sub-sample.
+    random_state : int, RandomState or Generator instance, or None, default=None
+        Seeds the sub-sample. A Generator is used as it is (two calls with one
+        Generator draw different rows).
     return_indices : bool, default=False
         Also return the kept rows' positions in ``X``.
 
@@ -102,11 +110,22 @@ def make_imbalanced(
     >>> int(y_even.sum()), len(y_even)
     (47, 953)
     """
-    given = [value is not None for value in (minority_proportion, imbalance_ratio, minority_ratio)]
-    if sum(given) != 1:
+    sizes = (minority_proportion, imbalance_ratio, minority_ratio, class_fractions)
+    if sum(value is not None for value in sizes) != 1:
         raise ValueError(
-            "Give exactly one of minority_proportion, imbalance_ratio and minority_ratio."
+            "Give exactly one of minority_proportion, imbalance_ratio, minority_ratio and "
+            "class_fractions."
         )
+    if (minority_classes is None) == (class_fractions is None):
+        raise ValueError(
+            "Give minority_classes with minority_proportion, imbalance_ratio or "
+            "minority_ratio; class_fractions names its classes itself."
+        )
+    if class_fractions is not None:
+        bad = {label: f for label, f in class_fractions.items() if not 0 < f <= 1}
+        if bad or not class_fractions:
+            raise ValueError(f"class_fractions must map labels to fractions in (0, 1]; got {bad}.")
+        minority_classes = list(class_fractions)
     X = check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False)
     y = column_or_1d(y)
     if len(y) != X.shape[0]:
@@ -117,12 +136,22 @@ def make_imbalanced(
     if len(missing):
         raise ValueError(f"minority_classes {missing.tolist()} do not occur in y.")
     is_minority_label = np.isin(labels, minority_classes)
-    if is_minority_label.all():
+    if is_minority_label.all() and class_fractions is None:
         raise ValueError("Every class of y is in minority_classes: no majority rows would be left.")
     majority_counts = counts[~is_minority_label]
     minority_counts = counts[is_minority_label]
 
-    if binary:
+    if class_fractions is not None:
+        fractions = [class_fractions[label] for label in labels[is_minority_label]]
+        per_class = np.array(
+            [
+                max(_round(f * count, rounding), min_minority or 0)
+                for f, count in zip(fractions, minority_counts)
+            ]
+        )
+        available = minority_counts.min()
+        wanted_total = per_class.max()
+    elif binary:
         # The minority classes form one class of size n: n / (n + N) = p, or N / n = r.
         if minority_proportion is not None:
             wanted = minority_proportion * majority_counts.sum() / (1 - minority_proportion)
@@ -161,7 +190,11 @@ def make_imbalanced(
             "only down-samples."
         )
 
-    rng = check_random_state(random_state)
+    rng = (
+        random_state
+        if isinstance(random_state, np.random.Generator)
+        else check_random_state(random_state)
+    )
     keep = np.zeros(len(y), dtype=bool)
     keep[~np.isin(y, minority_classes)] = True
     for label, size in zip(labels[is_minority_label], per_class):
