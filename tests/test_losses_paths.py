@@ -138,12 +138,12 @@ def test_aum_no_ties_path_and_tied_path_agree_without_ties():
     weight = torch.rand(500, generator=generator, dtype=torch.float64) + 0.1
     _, gradient = aum_with_gradient(scores, positive, weight)
     s, order = torch.sort(scores, descending=True)
-    label = positive.long()
-    table, fn_total = _aum._step_table(label, weight, "rate", s.dtype)
-    steps = table[label[order]] * weight[order][:, None]
-    fp_step, step = steps.unbind(1)
-    d = steps[:, 1].cumsum(0) - fn_total
-    tied = _aum._tied_gradient(s[:-1] - s[1:], d, step, fp_step, fn_total)
+    negative_step, positive_step, fn_total = _aum._class_steps(positive, weight, "rate")
+    steps = torch.tensor([negative_step, positive_step], dtype=torch.float64)
+    step = steps[positive[order].long()] * weight[order]
+    fp_step = torch.where(positive[order], 0.0, step)
+    d = step.cumsum(0) - fn_total
+    tied = _aum._tied_gradient(torch.diff(s), d, step, fp_step)
     torch.testing.assert_close(gradient[order], tied, rtol=0, atol=1e-12)
 
 

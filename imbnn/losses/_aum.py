@@ -19,40 +19,28 @@ def _check_variant(variant):
         raise ValueError(f"variant must be one of {VARIANTS}; got {variant!r}.")
 
 
-# Row k of the step table: [false-positive step, step] of an example of class k.
-_TABLE_MASK = {}
-
-
-def _table_mask(dtype, device):
-    key = (dtype, device)
-    if key not in _TABLE_MASK:
-        _TABLE_MASK[key] = torch.tensor([[1, 1], [0, 1]], dtype=dtype, device=device)
-    return _TABLE_MASK[key]
-
-
-def _step_table(label, weight, variant, dtype):
-    """Steps per unit weight by class (rows: negative, positive) and the positives' total step.
+def _class_steps(is_positive, weight, variant):
+    """Each class's step per unit weight and the positives' total step, as Python floats.
 
     ``"rate"`` divides by the class's total weight; a class without weight keeps
     steps of 0 (it is divided by 1), so a one-class batch has AUM 0 and gradient 0.
+    The two class totals are read on the host at once (one synchronisation; the
+    tie check needs one anyway): on a mini-batch, a dozen tiny tensor operations
+    would cost more than the rest of the loss.
     """
-    # Sums, not bincount: bincount costs as much as the sort from 10**4 rows.
     if weight is None:
-        positive_total = label.sum()
-        if variant == "count":
-            return _table_mask(dtype, label.device), positive_total.to(dtype)
-        totals = torch.stack([label.shape[0] - positive_total, positive_total])
-        # Integer counts: clamping at 1 divides an absent class by 1.
-        per_unit = totals.clamp_min_(1).to(dtype).reciprocal_()
-        fn_total = (positive_total > 0).to(dtype)
+        positive_total = int(is_positive.sum())
+        negative_total = is_positive.shape[0] - positive_total
     else:
-        positive_total = torch.dot(weight, label.to(dtype))
-        if variant == "count":
-            return _table_mask(dtype, label.device), positive_total
-        totals = torch.stack([weight.sum() - positive_total, positive_total])
-        per_unit = torch.where(totals > 0, totals, 1.0).reciprocal_()
-        fn_total = (totals * per_unit)[1]
-    return per_unit[:, None] * _table_mask(dtype, label.device), fn_total
+        total, positive_total = torch.stack(
+            [weight.sum(), torch.dot(weight, is_positive.to(weight.dtype))]
+        ).tolist()
+        negative_total = total - positive_total
+    if variant == "count":
+        return 1.0, 1.0, float(positive_total)
+    negative_step = 1 / negative_total if negative_total > 0 else 1.0
+    positive_step = 1 / positive_total if positive_total > 0 else 1.0
+    return negative_step, positive_step, positive_total * positive_step
 
 
 def aum_with_gradient(scores, is_positive, sample_weight=None, variant="rate"):
@@ -114,37 +102,48 @@ def aum_with_gradient(scores, is_positive, sample_weight=None, variant="rate"):
 def _aum_and_gradient(scores, is_positive, weight, variant):
     """:func:`aum_with_gradient` on checked inputs: bool labels, weights in the scores' dtype."""
     s, order = sort_descending(scores)
-    label = is_positive.long()
-    table, fn_total = _step_table(label, weight, variant, s.dtype)
-    steps = table.index_select(0, label.index_select(0, order))
+    positive = is_positive.index_select(0, order)  # bytes: the cheapest random gather
+    negative_step, positive_step, fn_total = _class_steps(is_positive, weight, variant)
+    step = torch.full_like(s, negative_step).masked_fill_(positive, positive_step)
     if weight is not None:
-        steps = steps * weight.index_select(0, order)[:, None]
-    fp_step, step = steps.unbind(1)
-    fp, total = steps.cumsum(0).unbind(1)
-    d = total - fn_total  # FP - FN just above each threshold
+        step.mul_(weight.index_select(0, order))
+    fp_step = step.masked_fill(positive, 0.0)
+    fp = torch.cumsum(fp_step, 0)
+    d = torch.cumsum(step, 0).sub_(fn_total)  # FP - FN just above each threshold
     d_positive = torch.relu(d)
-    gaps = s[:-1] - s[1:]
-    aum = torch.dot(gaps, (fp - d_positive)[:-1])
-    if bool(gaps.all()):
-        gradient_sorted = fp_step - torch.minimum(d_positive, step)
+    rises = torch.diff(s)  # s[j + 1] - s[j] <= 0: minus the gaps between thresholds
+    # min(FP, FN) = FP - relu(FP - FN); the sum of gap * min(FP, FN), with the gaps' sign.
+    aum = torch.dot(rises, torch.sub(d_positive, fp)[:-1])
+    if bool(rises.all()):
+        gradient_sorted = fp_step.sub_(torch.minimum(d_positive, step, out=d_positive))
     else:
-        gradient_sorted = _tied_gradient(gaps, d, step, fp_step, fn_total)
-    gradient = torch.empty_like(gradient_sorted).index_put_((order,), gradient_sorted)
+        gradient_sorted = _tied_gradient(rises, d, step, fp_step)
+    # scatter_ is the cheapest way back to the input order (index_put_ costs twice as much).
+    gradient = torch.empty_like(gradient_sorted).scatter_(0, order, gradient_sorted)
     return aum, gradient
 
 
-def _tied_gradient(gaps, d, step, fp_step, fn_total):
-    """The general gradient, with ``D`` before and after each group of tied scores."""
-    new_group = gaps != 0
-    group = torch.cumsum(new_group, 0)
-    group = torch.cat([group.new_zeros(1), group])
-    after = torch.cat([new_group, new_group.new_ones(1)])
-    # D just below a group is D just above the group before it (-FN_total before the first).
-    d_group = torch.cat([-fn_total.reshape(1), d[after]])
-    d_before, d_after = d_group[group], d_group[group + 1]
-    clip_after = torch.minimum(torch.relu(d_after), step)
-    clip_before = torch.minimum(torch.relu(-d_before), step)
-    return fp_step - 0.5 * (clip_after - clip_before + step)
+def _tied_gradient(rises, d, step, fp_step):
+    """The general gradient, with ``D`` just below and just above each group of tied scores.
+
+    ``D`` just below a group is ``D - step`` at its first member; just above it, ``D``
+    just below the next group (or ``D`` at the last score for the last group).
+    """
+    n = d.shape[0]
+    new_group = rises != 0
+    first = torch.empty(n, dtype=torch.bool, device=d.device)
+    first[0] = True
+    first[1:] = new_group
+    # int32 group numbers: half the memory traffic of the two gathers below.
+    group = torch.zeros(n, dtype=torch.int32, device=d.device)
+    torch.cumsum(new_group, 0, dtype=torch.int32, out=group[1:])
+    below = torch.masked_select(d - step, first)
+    boundaries = torch.cat([below, d[-1:]])
+    d_before, d_after = boundaries.index_select(0, group), boundaries[1:].index_select(0, group)
+    # fp_step - (clip(D_after, 0, step) - clip(-D_before, 0, step) + step) / 2, in place.
+    clip_after = torch.minimum(d_after.clamp_min_(0), step, out=d_after)
+    clip_before = torch.minimum(d_before.neg_().clamp_min_(0), step, out=d_before)
+    return clip_after.sub_(clip_before).add_(step).mul_(-0.5).add_(fp_step)
 
 
 def _aum_loss(scores, is_positive, weight, variant):

@@ -18,24 +18,28 @@ _RADIX_MIN_ROWS = 2**15
 _SAME_SIZE_INT = {torch.float32: torch.int32, torch.float64: torch.int64}
 
 
-def _flip_negatives(bits, magnitude_mask):
-    """The order-preserving map of float bits to integers (its own inverse)."""
-    return bits ^ ((bits >> (bits.element_size() * 8 - 1)) & magnitude_mask)
+def _flip_negatives_(bits, magnitude_mask):
+    """The order-preserving map of float bits to integers (its own inverse), in place.
+
+    In place: at 10**7 scores every fresh 40 MB buffer costs page faults.
+    """
+    mask = bits >> (bits.element_size() * 8 - 1)
+    return bits.bitwise_xor_(mask.bitwise_and_(magnitude_mask))
 
 
 def sort_descending(scores):
     """``torch.sort(scores, descending=True)`` of a 1-d float tensor: values and indices."""
     int_dtype = _SAME_SIZE_INT.get(scores.dtype)
     if (
-        int_dtype is None
+        scores.shape[0] < _RADIX_MIN_ROWS
+        or int_dtype is None
         or scores.device.type != "cpu"
         or scores.ndim != 1
-        or scores.shape[0] < _RADIX_MIN_ROWS
     ):
         return torch.sort(scores, descending=True)
     magnitude_mask = torch.iinfo(int_dtype).max
+    keys = _flip_negatives_(scores.contiguous().view(int_dtype).clone(), magnitude_mask)
     # Bitwise not reverses the order: an ascending integer sort gives descending scores.
-    keys = ~_flip_negatives(scores.contiguous().view(int_dtype), magnitude_mask)
-    sorted_keys, order = torch.sort(keys)
-    values = _flip_negatives(~sorted_keys, magnitude_mask).view(scores.dtype)
+    sorted_keys, order = torch.sort(keys.bitwise_not_())
+    values = _flip_negatives_(sorted_keys.bitwise_not_(), magnitude_mask).view(scores.dtype)
     return values, order
