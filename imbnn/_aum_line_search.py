@@ -167,7 +167,8 @@ def _grid_search(scores, slopes, is_positive, weight, variant):
     steps = unit * _GRID
     positive, weights = torch.from_numpy(is_positive), torch.from_numpy(weight)
     values = np.array([
-        float(aum_with_gradient(torch.from_numpy(scores + s * slopes), positive, weights, variant)[0])
+        float(aum_with_gradient(torch.from_numpy(scores + s * slopes), positive, weights,
+                                variant)[0])
         for s in steps
     ])
     index = int(np.argmin(values))

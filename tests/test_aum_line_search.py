@@ -218,6 +218,8 @@ def test_compiled_walk_equals_the_pure_one(method, monkeypatch):
     compiled = aum_line_search(scores, slopes, y == 1, weight, method=method, return_path=True)
     monkeypatch.setattr(_aum_line_search, "_walk_compiled", None)
     pure = aum_line_search(scores, slopes, y == 1, weight, method=method, return_path=True)
-    assert (compiled.step, compiled.aum, compiled.n_crossings) == (pure.step, pure.aum, pure.n_crossings)
+    assert (compiled.step, compiled.aum, compiled.n_crossings) == (
+        pure.step, pure.aum, pure.n_crossings
+    )
     for field in ("steps", "aum_values", "slopes", "auc_values"):
         np.testing.assert_array_equal(getattr(compiled, field), getattr(pure, field))

@@ -162,7 +162,8 @@ def test_decision_function_is_a_monotone_map_of_the_raw_scores(imbalanced):
     order = np.argsort(raw)
     assert np.all(np.diff(clf.decision_function(X)[order]) >= 0)
     np.testing.assert_array_equal(clf.predict(X), (clf.decision_function(X) > 0).astype(int))
-    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-clf.decision_function(X))))
+    logit = clf.decision_function(X)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-logit)))
 
 
 def test_intercept_is_the_training_equal_error_threshold(imbalanced):
@@ -187,7 +188,9 @@ def test_sparse_input_fits_as_dense(imbalanced, container):
     dense = AUMLinearClassifier(random_state=0, max_iter=10).fit(X, y)
     sparse = AUMLinearClassifier(random_state=0, max_iter=10).fit(container(X), y)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-12)
-    np.testing.assert_allclose(sparse.predict_proba(container(X)), dense.predict_proba(X), atol=1e-9)
+    np.testing.assert_allclose(
+        sparse.predict_proba(container(X)), dense.predict_proba(X), atol=1e-9
+    )
 
 
 @pytest.mark.parametrize("line_search", ["first_min", "linear", "grid"])
