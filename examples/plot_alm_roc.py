@@ -30,7 +30,8 @@ spread between seeds of a single fit, and not at all when the epoch is chosen by
 early stopping on a dozen validation positives. Compare ALM with its base loss on
 held-out data before relying on it.
 
-Needs Fashion-MNIST (in ``IMBNN_DATA``, or downloaded on first use). Set
+Needs Fashion-MNIST (in ``IMBNN_DATA``, or downloaded on first use); where the
+documentation was built without it, this page shows the code without its output. Set
 ``IMBNN_EXAMPLE_SMALL=1`` for a quick run (a subsample and few epochs).
 """
 

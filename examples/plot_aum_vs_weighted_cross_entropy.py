@@ -27,7 +27,8 @@ weighted (epoch 19), 0.928 AUM (epoch 13).
 One draw of the data and one seed: the benchmarks page repeats a related
 experiment over folds, where weighted cross-entropy and AUM are level.
 
-Needs MNIST (in ``IMBNN_DATA``, or downloaded on first use).
+Needs MNIST (in ``IMBNN_DATA``, or downloaded on first use); where the
+documentation was built without it, this page shows the code without its output.
 """
 
 import os

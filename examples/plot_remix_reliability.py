@@ -24,7 +24,8 @@ its plain Brier score is worse than the baseline's: choose the view, and the
 method, by the use the probabilities are put to. COIL 2000 is a hard task (test
 ROC AUC about 0.7), so neither model is close to the diagonal.
 
-Needs COIL 2000 (in ``IMBNN_DATA``, or downloaded on first use). Set
+Needs COIL 2000 (in ``IMBNN_DATA``, or downloaded on first use); where the
+documentation was built without it, this page shows the code without its output. Set
 ``IMBNN_EXAMPLE_SMALL=1`` for a quick run (a subsample and few epochs).
 """
 

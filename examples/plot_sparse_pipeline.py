@@ -22,7 +22,8 @@ training file and tested on the official evaluation file (4,000 customers).
 0.7): the network needs no densified copy of the data and no other change to the
 pipeline.
 
-Needs COIL 2000 (in ``IMBNN_DATA``, or downloaded on first use).
+Needs COIL 2000 (in ``IMBNN_DATA``, or downloaded on first use); where the
+documentation was built without it, this page shows the code without its output.
 """
 
 import os

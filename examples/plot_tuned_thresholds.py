@@ -23,7 +23,8 @@ rare digits are the smallest. The thresholds are tuned on out-of-fold
 predictions, never on the training predictions, which would tell nothing about
 new data.
 
-Needs optdigits (in ``IMBNN_DATA``, or downloaded on first use). Run with
+Needs optdigits (in ``IMBNN_DATA``, or downloaded on first use); where the
+documentation was built without it, this page shows the code without its output. Run with
 ``--small`` (or ``IMBNN_EXAMPLE_SMALL=1``) for a quick run: fewer epochs and a
 subsample.
 """
