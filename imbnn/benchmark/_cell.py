@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 from skorch.callbacks import Callback
 from threadpoolctl import threadpool_limits
 
+from ..estimators import BaseNetClassifier
 from ..metrics import aum_score
 from ..utils._compat import _safe_indexing
 from ._callbacks import SubtrainAUC
@@ -175,9 +176,10 @@ def final_estimator(estimator, *, fitted=False):
 
 
 def _is_skorch(estimator):
-    return "callbacks" in estimator.get_params(deep=False) and hasattr(
-        estimator, "initialize_callbacks"
-    )
+    """Whether ``estimator`` trains through skorch and takes its callbacks."""
+    if "callbacks" not in estimator.get_params(deep=False):
+        return False
+    return isinstance(estimator, BaseNetClassifier) or hasattr(estimator, "initialize_callbacks")
 
 
 def run_cell(
