@@ -8,6 +8,7 @@ pages never land in the source tree.
 
 import ast
 import importlib
+import os
 import re
 import shutil
 import subprocess
@@ -36,10 +37,14 @@ def _sphinx(tmp_path, builder, *options):
     shutil.copytree(REPO_ROOT / "examples", source / "examples",
                     ignore=shutil.ignore_patterns("example_benchmark"))
     out = tmp_path / builder
+    # The copy is not beside ../shared/data: name the data home conf.py would find.
+    env = dict(os.environ)
+    if shared_data_home() is not None:
+        env.setdefault("IMBNN_DATA", str(shared_data_home()))
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder,
          *options, "-d", str(tmp_path / "doctrees"), str(source / "docs"), str(out)],
-        capture_output=True, text=True, timeout=1200,
+        capture_output=True, text=True, timeout=1200, env=env,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out
