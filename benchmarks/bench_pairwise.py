@@ -17,13 +17,12 @@ Run::
 """
 
 import argparse
+import functools
 import platform
-import statistics
-import time
 
 import torch
-
 import torch.nn.functional as F
+from _loss_timing import make_clock, make_synchronize, median_times
 
 from imbnn.losses import AllPairsSquaredHingeLoss, PairwiseHingeLoss, PairwiseLogisticLoss
 

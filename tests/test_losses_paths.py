@@ -17,7 +17,7 @@ from imbnn.losses import (
     aum_with_gradient,
 )
 from imbnn.losses import _aum, _pairwise, _sort
-from imbnn.losses._sort import sort_descending
+from imbnn.losses._sort import sort_descending, sort_order
 
 
 @pytest.fixture(params=["comparison", "radix"])
@@ -51,6 +51,20 @@ def test_integer_sort_equals_torch_sort(dtype, n, monkeypatch):
     assert torch.equal(values.view(int_dtype)[nonzero], expected.view(int_dtype)[nonzero])
     assert torch.equal(scores[order], values)
     assert torch.equal(torch.sort(order).values, torch.arange(n))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("stable", [False, True])
+def test_integer_sort_order_equals_torch_sort(dtype, stable, monkeypatch):
+    monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", 0)
+    generator = torch.Generator().manual_seed(7)
+    keys = torch.round(torch.randn(500, generator=generator, dtype=dtype) * 3)
+    keys[: len(SPECIAL)] = torch.tensor(SPECIAL, dtype=dtype)
+    keys[len(SPECIAL) : 2 * len(SPECIAL)] = torch.tensor(SPECIAL, dtype=dtype)
+    order = sort_order(keys, stable=stable)
+    assert torch.equal(keys[order], torch.sort(keys).values)
+    if stable:  # equal keys, -0.0 and 0.0 included, in input order
+        assert torch.equal(order, torch.sort(keys, stable=True).indices)
 
 
 def test_integer_sort_is_used_on_large_cpu_float_batches():
@@ -224,6 +238,29 @@ def test_pairwise_losses_at_and_around_the_dense_switch(name, offset, weighted, 
     tolerance = 1e-5 if dtype == torch.float32 else 1e-12
     assert value.item() == pytest.approx(expected.item(), rel=tolerance, abs=tolerance)
     torch.testing.assert_close(grad.double(), expected_grad, rtol=0, atol=tolerance / 10)
+
+
+@pytest.mark.parametrize("name", ["pairwise_hinge", "all_pairs_squared_hinge"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_hinge_sort_path_with_integer_sort_matches_brute_force(name, weighted, sort_path, monkeypatch):
+    # Above the dense switch, the hinge losses sort: ties at the kink (gap = margin, -0.0
+    # against 0.0 included) must count as inactive with either sort.
+    monkeypatch.setattr(_pairwise, "_DENSE_MAX_ROWS", 0)
+    make, pair_loss = PAIR[name]
+    generator = torch.Generator().manual_seed(40)
+    scores = torch.round(torch.randn(300, generator=generator, dtype=torch.float64) * 2) / 2
+    scores[:4] = torch.tensor([-0.0, -1.0, 0.0, 1.0], dtype=torch.float64)
+    target = (torch.rand(300, generator=generator) < 0.3).long()
+    target[:4] = torch.tensor([1, 0, 1, 0])
+    weight = torch.rand(300, generator=generator, dtype=torch.float64) + 0.5
+    x = scores.clone().requires_grad_(True)
+    value = make()(x, target, weight if weighted else None)
+    (grad,) = torch.autograd.grad(value, x)
+    y = scores.clone().requires_grad_(True)
+    expected = naive_pairwise(y, target, weight if weighted else torch.ones(300), pair_loss)
+    (expected_grad,) = torch.autograd.grad(expected, y)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-12)
+    torch.testing.assert_close(grad, expected_grad, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(PAIR))

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ._base import ImbalancedLoss, as_weights, with_gradient
+from ._sort import sort_order
 
 __all__ = [
     "AllPairsSquaredHingeLoss",
@@ -78,7 +79,7 @@ def _sorted_layout(scores, is_positive, margin, tie_safe):
     """
     key = torch.where(is_positive, scores, scores + margin)
     if not tie_safe:
-        return torch.sort(key)[1]
+        return sort_order(key)
     n = scores.shape[0]
     is_negative = ~is_positive
     # Partition in O(n): negatives to the front, positives after, each in input order.
@@ -89,7 +90,7 @@ def _sorted_layout(scores, is_positive, margin, tie_safe):
     )
     partition = torch.empty(n, dtype=torch.long, device=scores.device)
     partition[position] = torch.arange(n, device=scores.device)
-    return partition[torch.sort(key[partition], stable=True)[1]]
+    return partition[sort_order(key[partition], stable=True)]
 
 
 def _sorted_hinge_sums(scores, is_positive, weight, margin, power, tie_safe):

@@ -11,7 +11,7 @@ one end; losses that detect ties compare the sorted floats, never the integers.
 
 import torch
 
-__all__ = ["sort_descending"]
+__all__ = ["sort_descending", "sort_order"]
 
 # Below this many rows torch sorts integers with the comparison sort too: no gain.
 _RADIX_MIN_ROWS = 2**15
@@ -27,15 +27,30 @@ def _flip_negatives_(bits, magnitude_mask):
     return bits.bitwise_xor_(mask.bitwise_and_(magnitude_mask))
 
 
+def _use_integers(scores):
+    """The integer dtype to sort ``scores`` by, or None where torch's own sort is as fast."""
+    if scores.shape[0] < _RADIX_MIN_ROWS or scores.device.type != "cpu" or scores.ndim != 1:
+        return None
+    return _SAME_SIZE_INT.get(scores.dtype)
+
+
+def sort_order(keys, stable=False):
+    """``torch.sort(keys, stable=stable).indices`` of a 1-d float tensor.
+
+    ``-0.0`` is made ``0.0`` first, so that equal keys stay equal (and a stable
+    sort keeps them in input order) as in torch's float sort.
+    """
+    int_dtype = _use_integers(keys)
+    if int_dtype is None:
+        return torch.sort(keys, stable=stable)[1]
+    bits = (keys + 0.0).view(int_dtype)  # -0.0 + 0.0 = 0.0
+    return torch.sort(_flip_negatives_(bits, torch.iinfo(int_dtype).max), stable=stable)[1]
+
+
 def sort_descending(scores):
     """``torch.sort(scores, descending=True)`` of a 1-d float tensor: values and indices."""
-    int_dtype = _SAME_SIZE_INT.get(scores.dtype)
-    if (
-        scores.shape[0] < _RADIX_MIN_ROWS
-        or int_dtype is None
-        or scores.device.type != "cpu"
-        or scores.ndim != 1
-    ):
+    int_dtype = _use_integers(scores)
+    if int_dtype is None:
         return torch.sort(scores, descending=True)
     magnitude_mask = torch.iinfo(int_dtype).max
     keys = _flip_negatives_(scores.contiguous().view(int_dtype).clone(), magnitude_mask)
