@@ -42,7 +42,6 @@ HOOKS = {
     "get_dataset", "get_split_datasets", "get_iterator", "get_loss", "on_train_begin",
     "train_step_single", "on_epoch_end",
 }
-BEING_REWRITTEN = "estimator docstrings being rewritten"
 
 
 def _public_objects():
@@ -101,18 +100,12 @@ def _accepted(function):
     return explicit, var_positional, forwards
 
 
-def _marks(case_id):
-    if case_id.startswith("imbnn.estimators."):
-        return [pytest.mark.xfail(reason=BEING_REWRITTEN, strict=False)]
-    return []
-
-
 CASES = _cases()
 
 
 @pytest.mark.parametrize(
     "function, doc_source",
-    [pytest.param(f, d, id=case_id, marks=_marks(case_id)) for case_id, f, d, _ in CASES],
+    [pytest.param(f, d, id=case_id) for case_id, f, d, _ in CASES],
 )
 def test_docstring_parameters_match_signature(function, doc_source):
     documented = _documented(doc_source)
@@ -134,7 +127,7 @@ def test_docstring_parameters_match_signature(function, doc_source):
 @pytest.mark.parametrize(
     "obj",
     [
-        pytest.param(obj, id=f"{module}.{name}", marks=_marks(f"{module}.{name}"))
+        pytest.param(obj, id=f"{module}.{name}")
         for module, name, obj in _public_objects()
         # Exceptions are raised, not called: their docstring says when.
         if not (inspect.isclass(obj) and issubclass(obj, Exception))
