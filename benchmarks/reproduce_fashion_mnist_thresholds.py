@@ -23,7 +23,7 @@ an inner 10% of the training part. One network per task and loss is trained on t
 
 Run (about 10 minutes of one CPU core for ``--tasks ten``)::
 
-    OMP_NUM_THREADS=1 python benchmarks/reproduce_seed003_thresholds.py --tasks ten
+    OMP_NUM_THREADS=1 python benchmarks/reproduce_fashion_mnist_thresholds.py --tasks ten
 """
 
 import argparse
