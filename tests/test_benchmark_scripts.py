@@ -95,3 +95,31 @@ def test_sign_test_counts_the_paired_fits(reproduce_alm):
     n, k = lower + higher, min(lower, higher)
     tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     assert p_value == pytest.approx(min(1.0, 2 * tail))
+
+
+REMIX = Path(__file__).resolve().parents[1] / "benchmarks" / "reproduce_remix.py"
+
+
+def test_reproduce_remix_is_a_resumable_benchmark_configuration(tmp_path, monkeypatch, capsys):
+    spec = importlib.util.spec_from_file_location("reproduce_remix", REMIX)
+    remix = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(remix)
+    rng = np.random.default_rng(0)
+    labels = np.array(["BRICKFACE"] * 200 + ["SKY"] * 500 + ["GRASS"] * 300)
+    X = rng.normal(size=(len(labels), 4)) + (labels == "BRICKFACE")[:, None]
+    monkeypatch.setattr(remix, "load", lambda loader, data_home=None: (X, labels))
+    out = tmp_path / "remix.csv"
+    arguments = ["--out", str(out), "--repeats", "1", "--datasets", "segment", "--epochs", "1",
+                 "--methods", "baseline", "cost adjusted"]
+    remix.main(arguments)
+    results = pd.read_csv(out)
+    # 3 ratios x 1 repeat x 2 folds x 2 methods; the positives of each ratio as in the paper.
+    assert len(results) == 12 and set(results["method"]) == {"baseline", "cost adjusted"}
+    for ratio, rows in results.groupby("ratio"):
+        positives = max(int(round(ratio * 800)), 4)
+        assert (rows["n_train"] * 2 >= 800 + positives - 1).all()
+        assert rows["n_minority_train"].isin([positives // 2, positives - positives // 2]).all()
+    capsys.readouterr()
+    remix.main(arguments)
+    assert "12 cells already in" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(pd.read_csv(out), results)
