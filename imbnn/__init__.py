@@ -17,6 +17,7 @@ from . import (
 from .estimators import (
     ALMClassifier,
     AUMClassifier,
+    AUMLinearClassifier,
     FeaturelessClassifier,
     NetClassifier,
     ReMixClassifier,
@@ -27,6 +28,7 @@ from .thresholds import TunedThresholdClassifier
 __all__ = [
     "ALMClassifier",
     "AUMClassifier",
+    "AUMLinearClassifier",
     "FeaturelessClassifier",
     "NetClassifier",
     "ReMixClassifier",

@@ -104,8 +104,8 @@ def test_separable_classes_reach_zero_aum():
     X = np.random.default_rng(0).normal(size=(300, 8))
     y = (X[:, 0] + X[:, 1] > 2).astype(int)  # separable by a hyperplane, about 8% positives
     clf = AUMLinearClassifier(validation_fraction=0, init="random", random_state=0).fit(X, y)
-    assert clf.history_[-1]["train_aum"] == 0.0
-    assert clf.history_[0]["train_aum"] > 0
+    assert abs(clf.history_[-1]["train_aum"]) < 1e-12  # 0 up to aum_with_gradient's rounding
+    assert clf.history_[0]["train_aum"] > 0.01
     raw = clf.raw_decision_function(X)
     assert roc_auc_score(y, raw) == 1.0
     # The equal-error intercept of separated scores puts 0 between the classes.

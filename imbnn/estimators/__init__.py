@@ -2,6 +2,7 @@
 
 from ._alm import ALMClassifier
 from ._aum import AUMClassifier
+from ._aum_linear import AUMLinearClassifier
 from ._base import BaseNetClassifier
 from ._featureless import FeaturelessClassifier
 from ._net import NetClassifier
@@ -10,6 +11,7 @@ from ._remix import ReMixClassifier
 __all__ = [
     "ALMClassifier",
     "AUMClassifier",
+    "AUMLinearClassifier",
     "BaseNetClassifier",
     "FeaturelessClassifier",
     "NetClassifier",
