@@ -48,9 +48,8 @@ class AUMLinearClassifier(ClassifierMixin, BaseEstimator):
       so that ``raw_decision_function(X) >= 0`` is the training threshold where the
       false positive and false negative rates are closest;
     - ``predict_proba`` comes from a logistic map with a positive slope
-      (:class:`~imbnn.estimators._calibration.MonotoneCalibrator`) fitted on the
-      validation rows' scores, and ``decision_function`` returns its logit, so that
-      ``predict`` agrees with both.
+      (imbnn's ``MonotoneCalibrator``) fitted on the validation rows' scores, and
+      ``decision_function`` returns its logit, so that ``predict`` agrees with both.
 
     Features are used as given: features on very different scales change the
     direction of the gradient (as in any gradient descent), so put a
@@ -81,7 +80,7 @@ class AUMLinearClassifier(ClassifierMixin, BaseEstimator):
     variant : {"rate", "count"}, default="rate"
         AUM of the rates min(FPR, FNR) or of the counts min(FP, FN).
     validation_fraction : float in [0, 1), default=0.2
-        Share of each class held out (:func:`stratified_validation_split`); the
+        Share of each class held out (at least one row of each class on each side); the
         iteration of best validation ROC AUC is kept and the calibration is fitted
         there. 0 keeps the last iteration and calibrates on the training rows.
     init : {"gradient", "random"}, default="gradient"
