@@ -20,10 +20,19 @@ from imbnn.losses import _aum, _pairwise, _sort
 from imbnn.losses._sort import sort_descending, sort_order
 
 
-@pytest.fixture(params=["comparison", "radix"])
+SORT_PATHS = {  # (_PAD_MIN_ROWS, _RADIX_MIN_ROWS)
+    "comparison": (10**9, 10**9),  # torch's float sort
+    "radix": (0, 0),  # the integer sort at every size
+    "padded": (0, 5000),  # integer keys padded to 5000 rows
+}
+
+
+@pytest.fixture(params=sorted(SORT_PATHS))
 def sort_path(request, monkeypatch):
-    """Run a test with torch's float sort and again with the integer sort at every size."""
-    monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", 10**9 if request.param == "comparison" else 0)
+    """Run a test with torch's float sort, and with the integer sort (padded or not) at every size."""
+    pad, radix = SORT_PATHS[request.param]
+    monkeypatch.setattr(_sort, "_PAD_MIN_ROWS", pad)
+    monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", radix)
     return request.param
 
 
@@ -34,9 +43,9 @@ SPECIAL = [0.0, -0.0, 1e-45, -1e-45, 1e-310, -1e-310, 3.5, -3.5, float("inf"), -
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("n", [50, 2**15 + 3])
-def test_integer_sort_equals_torch_sort(dtype, n, monkeypatch):
-    monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", 0)
+@pytest.mark.parametrize("n", [50, 12_000, 2**15 + 3])
+def test_integer_sort_equals_torch_sort(dtype, n, sort_path):
+    # 12_000 and 2**15 + 3 rows take the padded and the plain integer sort at the real switches.
     generator = torch.Generator().manual_seed(n)
     scores = torch.randn(n, generator=generator, dtype=dtype) * 10
     scores[: len(SPECIAL)] = torch.tensor(SPECIAL, dtype=dtype)
@@ -56,7 +65,7 @@ def test_integer_sort_equals_torch_sort(dtype, n, monkeypatch):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("stable", [False, True])
 def test_integer_sort_order_equals_torch_sort(dtype, stable, monkeypatch):
-    monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", 0)
+    monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", 0)  # sort_order pads nothing
     generator = torch.Generator().manual_seed(7)
     keys = torch.round(torch.randn(500, generator=generator, dtype=dtype) * 3)
     keys[: len(SPECIAL)] = torch.tensor(SPECIAL, dtype=dtype)
@@ -69,7 +78,7 @@ def test_integer_sort_order_equals_torch_sort(dtype, stable, monkeypatch):
 
 def test_integer_sort_is_used_on_large_cpu_float_batches():
     scores = torch.randn(2**15)
-    assert _sort._RADIX_MIN_ROWS <= 2**15
+    assert _sort._PAD_MIN_ROWS <= 10**4 and _sort._RADIX_MIN_ROWS <= 2**15
     values, order = sort_descending(scores)
     assert torch.equal(values, torch.sort(scores, descending=True).values)
     assert torch.equal(scores[order], values)

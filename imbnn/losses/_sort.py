@@ -15,6 +15,9 @@ __all__ = ["sort_descending", "sort_order"]
 
 # Below this many rows torch sorts integers with the comparison sort too: no gain.
 _RADIX_MIN_ROWS = 2**15
+# From this many rows, padding the keys to _RADIX_MIN_ROWS for the radix sort pays
+# (the break-even on a 2-core x86-64 CPU, torch 2.13).
+_PAD_MIN_ROWS = 9000
 _SAME_SIZE_INT = {torch.float32: torch.int32, torch.float64: torch.int64}
 
 
@@ -48,13 +51,23 @@ def sort_order(keys, stable=False):
 
 
 def sort_descending(scores):
-    """``torch.sort(scores, descending=True)`` of a 1-d float tensor: values and indices."""
-    int_dtype = _use_integers(scores)
-    if int_dtype is None:
+    """``torch.sort(scores, descending=True)`` of a 1-d float tensor: values and indices.
+
+    From ``_PAD_MIN_ROWS`` rows the keys are padded to ``2**15`` with the largest
+    integer, which sorts after every score (the sort is stable), so that torch takes
+    its radix sort: at 10**4 rows, sorting 2**15 integers is faster than 10**4 floats.
+    """
+    n = scores.shape[0]
+    int_dtype = _SAME_SIZE_INT.get(scores.dtype)
+    if n < _PAD_MIN_ROWS or int_dtype is None or scores.device.type != "cpu" or scores.ndim != 1:
         return torch.sort(scores, descending=True)
     magnitude_mask = torch.iinfo(int_dtype).max
-    keys = _flip_negatives_(scores.contiguous().view(int_dtype).clone(), magnitude_mask)
+    keys = torch.empty(max(n, _RADIX_MIN_ROWS), dtype=int_dtype)
+    keys[n:] = magnitude_mask
+    keys[:n] = scores.view(int_dtype) if scores.is_contiguous() else scores.contiguous().view(int_dtype)
     # Bitwise not reverses the order: an ascending integer sort gives descending scores.
-    sorted_keys, order = torch.sort(keys.bitwise_not_())
+    _flip_negatives_(keys[:n], magnitude_mask).bitwise_not_()
+    sorted_keys, order = torch.sort(keys, stable=True)
+    sorted_keys, order = sorted_keys[:n], order[:n]
     values = _flip_negatives_(sorted_keys.bitwise_not_(), magnitude_mask).view(scores.dtype)
     return values, order
