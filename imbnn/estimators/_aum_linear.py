@@ -160,7 +160,9 @@ class AUMLinearClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.non_deterministic = self.init == "random" and self.random_state is None
+        tags.non_deterministic = self.random_state is None and (
+            self.init == "random" or self.validation_fraction > 0
+        )
         return tags
 
     def fit(self, X, y, sample_weight=None):
