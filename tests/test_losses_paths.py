@@ -166,7 +166,7 @@ def test_aum_no_ties_path_and_tied_path_agree_without_ties():
     step = steps[positive[order].long()] * weight[order]
     fp_step = torch.where(positive[order], 0.0, step)
     d = step.cumsum(0) - fn_total
-    tied = _aum._tied_gradient(torch.diff(s), d, step, fp_step)
+    tied = _aum._tied_gradient(torch.diff(s), d, step, fp_step, fn_total)
     torch.testing.assert_close(gradient[order], tied, rtol=0, atol=1e-12)
 
 
