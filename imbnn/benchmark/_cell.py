@@ -34,7 +34,6 @@ __all__ = [
     "SCORE_COLUMNS",
     "ROC_COLUMNS",
     "interrupt_guard",
-    "interrupted",
     "limited_threads",
     "start_run",
 ]
@@ -75,11 +74,6 @@ def start_run():
     """Forget earlier interrupts: a new run of the benchmark begins in this process."""
     _INTERRUPTED.clear()
     _RUNNER["pid"] = os.getpid()
-
-
-def interrupted():
-    """Whether a SIGINT arrived since the current run (or cell, in a worker) began."""
-    return _INTERRUPTED.is_set()
 
 
 @contextmanager
