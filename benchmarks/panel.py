@@ -77,10 +77,11 @@ BASELINES = ("featureless", "lr", "lr_balanced", "mlp", "hgb")
 EXTRAS = ("realmlp",)
 DEFAULT_ESTIMATORS = BASELINES + NETWORKS
 
-#: The proposed defaults, per network estimator, given explicitly. Keys that are not
-#: estimator parameters name mechanisms realised here with what exists (see
-#: :func:`network_params`): ``patience_steps`` (patience counted in optimiser steps),
-#: ``schedule`` (a learning-rate schedule through skorch's LRScheduler).
+#: The proposed defaults, per network estimator, given explicitly (chosen on the
+#: development half by benchmarks/panel_study.py; docs/user_guide/defaults.rst). Every
+#: other parameter keeps today's default. Configurations may also hold keys that are
+#: not estimator parameters, mechanisms realised with what exists (see
+#: :func:`network_params`); the chosen defaults need none of them.
 _COMMON = dict(lr=1e-2)
 PROPOSED = {
     "net": dict(_COMMON),
@@ -193,13 +194,16 @@ def _prepared(estimator):
 def network_params(config, n_train, n_positive):
     """Constructor parameters of a network from a configuration, for one training fold.
 
-    ``config`` holds estimator parameters plus two realised mechanisms:
+    ``config`` holds estimator parameters plus three realised mechanisms:
 
     - ``patience_steps`` (int): patience counted in optimiser steps. The patience
       in epochs is ``max(patience, ceil(patience_steps / batches_per_epoch))`` with
       ``batches_per_epoch = ceil(n_subtrain / batch_size)`` and ``n_subtrain`` the
       training rows left after the validation split; ``max_epochs`` is raised to at
       least twice that patience so that it cannot cut the patience short.
+    - ``train_steps`` (int): no validation split and a fixed budget of optimiser
+      steps, ``max_epochs = max(1, round(train_steps / batches_per_epoch))`` with
+      ``batches_per_epoch = ceil(n_train / batch_size)``; the last epoch is kept.
     - ``schedule``: None; ``"cosine"`` (the learning rate follows a cosine from
       ``lr`` down to 0 over ``max_epochs`` epochs, updated every epoch); or
       ``"plateau"`` (divided by 5 when the validation ROC AUC has not improved for
@@ -210,6 +214,7 @@ def network_params(config, n_train, n_positive):
 
     params = dict(config)
     patience_steps = params.pop("patience_steps", None)
+    train_steps = params.pop("train_steps", None)
     schedule = params.pop("schedule", None)
     plateau_patience = params.pop("plateau_patience", 5)
     params.setdefault("random_state", SEED)
@@ -222,6 +227,11 @@ def network_params(config, n_train, n_positive):
         patience = max(params.get("patience", 10), math.ceil(patience_steps / per_epoch))
         params["patience"] = patience
         params["max_epochs"] = max(params.get("max_epochs", 100), 2 * patience)
+    if train_steps is not None:
+        batch_size = params.get("batch_size", 256)
+        batch_size = n_train if batch_size == -1 else batch_size
+        params["validation_fraction"] = 0.0
+        params["max_epochs"] = max(1, round(train_steps / math.ceil(n_train / batch_size)))
     if schedule == "cosine":
         scheduler = LRScheduler(
             policy=torch.optim.lr_scheduler.CosineAnnealingLR,
@@ -431,6 +441,22 @@ def summarize_panel(scores, reference=REFERENCE):
     ]
 
 
+def against_today(scores, today):
+    """Per network estimator: the sets where its mean ROC AUC is below / above today's default."""
+    mine = scores.groupby(["dataset", "estimator"])["test_roc_auc"].mean().unstack()
+    base = today.groupby(["dataset", "estimator"])["test_roc_auc"].mean().unstack()
+    rows = []
+    for estimator in mine.columns.intersection(base.columns):
+        if estimator not in NETWORKS:
+            continue
+        sets = mine.index.intersection(base.index)
+        diff = mine.loc[sets, estimator] - base.loc[sets, estimator]
+        rows.append({"estimator": estimator, "today": base.loc[sets, estimator].mean(),
+                     "proposed": mine.loc[sets, estimator].mean(), "worse": int((diff < 0).sum()),
+                     "better": int((diff > 0).sum()), "n_sets": len(sets)})
+    return pd.DataFrame(rows)
+
+
 def format_table(table):
     lines = ["| estimator | ROC AUC | AP | wins vs LR(bal) | mean rank | fit time (s) | sets |",
              "|---|---|---|---|---|---|---|"]
@@ -456,7 +482,30 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--list", action="store_true", help="list the sets, their sizes and halves")
+    parser.add_argument("--summarize", nargs="+", metavar="CSV",
+                        help="only summarise panel.csv files (concatenated), per half")
+    parser.add_argument("--today", metavar="CSV",
+                        help="with --summarize: today's panel.csv, to count sets worse than today")
     args = parser.parse_args(argv)
+    if args.summarize:
+        scores = pd.concat([pd.read_csv(path) for path in args.summarize], ignore_index=True)
+        scores = scores.drop_duplicates(["dataset", "estimator", "split"], keep="last")
+        sizes = {name: load_dataset(name, max_rows=None, data_home=args.data_home).n_rows
+                 for name in DATASETS}
+        development, confirmation = halves(sizes)
+        today = None if args.today is None else pd.read_csv(args.today)
+        for title, names in (("development", development), ("confirmation", confirmation),
+                             ("all", list(DATASETS))):
+            part = scores[scores["dataset"].isin(names)]
+            if part.empty:
+                continue
+            print(f"\n{title} ({part['dataset'].nunique()} sets)\n")
+            print(format_table(summarize_panel(part)))
+            if today is not None:
+                print()
+                print(against_today(part, today[today["dataset"].isin(names)]).round(3)
+                      .to_string(index=False))
+        return 0
     if args.list:
         loaded = {name: load_dataset(name, max_rows=args.max_rows, data_home=args.data_home)
                   for name in DATASETS}

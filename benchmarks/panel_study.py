@@ -17,13 +17,34 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import torch
+
+from imbnn.networks import MLP
 
 _PANEL = Path(__file__).resolve().with_name("panel.py")
 _spec = importlib.util.spec_from_file_location("panel", _PANEL)
 panel = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(panel)
+
+
+class OutputStandardisedMLP(torch.nn.Module):
+    """imbnn's MLP whose scores are standardised over the batch in training.
+
+    AUM scales with the scores, so a network can lower it by shrinking every score
+    towards 0 without ranking better. A batch normalisation without affine
+    parameters on the output removes that direction: in training the batch's scores
+    have mean 0 and variance 1; in prediction the running statistics apply one
+    increasing affine map, which changes no ranking.
+    """
+
+    def __init__(self, n_features, n_outputs=1, hidden_layer_sizes=(100,), dropout=0.0):
+        super().__init__()
+        self.network = MLP(n_features, n_outputs, hidden_layer_sizes, dropout=dropout)
+        self.standardise = torch.nn.BatchNorm1d(n_outputs, affine=False)
+
+    def forward(self, X):
+        return self.standardise(self.network(X))
 
 
 def _all(common, **per_estimator):
@@ -39,46 +60,44 @@ _STEPS = dict(lr=1e-2, patience_steps=200)
 
 #: Configurations of the study, by name (see panel.network_params for the mechanisms).
 STUDIES = {
-    # learning rate
+    # learning rate (patience 10 epochs, validation 0.1 as today)
     "lr3e-3": _all(dict(lr=3e-3), **_WB),
     "lr2": _all(dict(lr=1e-2), **_WB),
-    "lr3e-2": _all(dict(lr=3e-2), **_WB),
     "lr2_bce": _all(dict(lr=1e-2)),  # ALM's base loss left at bce
-    # patience in optimiser steps
+    "aum_lr3e-2": {"aum": dict(lr=3e-2)},
+    "aum_lr1e-1": {"aum": dict(lr=1e-1)},
+    # patience counted in optimiser steps (at least 200 steps without improvement)
     "steps": _all(_STEPS, **_WB),
-    "steps500": _all(dict(lr=1e-2, patience_steps=500), **_WB),
     # how the epoch is chosen: a larger validation split, another scoring
-    "vf2": _all(dict(_STEPS, validation_fraction=0.2), **_WB),
-    "vf3": _all(dict(_STEPS, validation_fraction=0.3), **_WB),
-    "vf2_ap": _all(dict(_STEPS, validation_fraction=0.2, scoring="average_precision"), **_WB),
-    # schedules
-    "vf2_cos": _all(dict(_STEPS, validation_fraction=0.2, schedule="cosine"), **_WB),
-    "vf2_plateau": _all(dict(_STEPS, validation_fraction=0.2, schedule="plateau"), **_WB),
+    "vf2": _all(dict(lr=1e-2, validation_fraction=0.2), **_WB),
+    "ap": _all(dict(lr=1e-2, scoring="average_precision"), **_WB),
+    # no validation: a fixed budget of optimiser steps, cosine to zero
+    "fixed1000": _all(dict(lr=1e-2, train_steps=1000, schedule="cosine"), **_WB),
+    "fixed1000_wd": _all(
+        dict(lr=1e-2, train_steps=1000, schedule="cosine", optimizer=torch.optim.AdamW,
+             optimizer__weight_decay=1e-2), **_WB
+    ),
+    "fixed_e100": _all(dict(lr=1e-2, validation_fraction=0.0, max_epochs=100, schedule="cosine"),
+                       **_WB),
+    # schedules with early stopping
+    "plateau": _all(dict(lr=1e-2, schedule="plateau", plateau_patience=3), **_WB),
     # batch size
-    "vf2_b64": _all(dict(_STEPS, validation_fraction=0.2, batch_size=64), **_WB),
-    "vf2_b1024": _all(dict(_STEPS, validation_fraction=0.2, batch_size=1024), **_WB),
+    "b64": _all(dict(lr=1e-2, batch_size=64), **_WB),
     # network
-    "vf2_w256x2": _all(
-        dict(_STEPS, validation_fraction=0.2, hidden_layer_sizes=(256, 256)), **_WB
+    "w256x2_drop": _all(
+        dict(lr=1e-2, hidden_layer_sizes=(256, 256), module__dropout=0.2), **_WB
     ),
-    "vf2_drop": _all(dict(_STEPS, validation_fraction=0.2, module__dropout=0.2), **_WB),
-    "vf2_w256x2_drop": _all(
-        dict(_STEPS, validation_fraction=0.2, hidden_layer_sizes=(256, 256), module__dropout=0.2),
-        **_WB,
-    ),
-    "vf2_wd": _all(dict(_STEPS, validation_fraction=0.2, optimizer__weight_decay=1e-4), **_WB),
+    "drop": _all(dict(lr=1e-2, module__dropout=0.2), **_WB),
     # AUM-specific
-    "vf2_aum_count": _all(
-        dict(_STEPS, validation_fraction=0.2), aum={"variant": "count"}, **_WB
-    ),
-    "vf2_aum_mpc4": _all(
-        dict(_STEPS, validation_fraction=0.2), aum={"min_per_class": 4}, **_WB
-    ),
+    "aum_count": {"aum": dict(lr=1e-2, variant="count")},
+    "aum_mpc4": {"aum": dict(lr=1e-2, min_per_class=4)},
+    "aum_full": {"aum": dict(lr=1e-2, batch_size=-1, patience=20)},
+    "aum_drop": {"aum": dict(lr=1e-2, module__dropout=0.2)},
+    "aum_vf2_p20": {"aum": dict(lr=1e-2, validation_fraction=0.2, patience=20)},
+    "aum_outnorm": {"aum": dict(lr=1e-2, module=OutputStandardisedMLP)},
+    "aum_outnorm_lr3e-3": {"aum": dict(lr=3e-3, module=OutputStandardisedMLP)},
     # ALM-specific
-    "vf2_alm_mu": _all(
-        dict(_STEPS, validation_fraction=0.2),
-        alm={"base_loss": "weighted_bce", "mu": 1e-2, "delta": 1.0},
-    ),
+    "alm_mu": {"alm": dict(lr=1e-2, base_loss="weighted_bce", mu=1e-2, delta=1.0)},
 }
 
 
@@ -140,8 +159,9 @@ def main(argv=None):
                 continue
             scores = pd.read_csv(folder / "panel.csv")
         else:
+            estimators = [name for name in args.estimators if name in STUDIES[config]]
             scores = panel.run_panel(
-                datasets, args.estimators, configs=STUDIES[config], folds=args.folds,
+                datasets, estimators, configs=STUDIES[config], folds=args.folds,
                 max_rows=args.max_rows, output=folder,
                 log=lambda line, c=config: print(f"{c} {line}", file=sys.stderr, flush=True),
             )
