@@ -18,12 +18,6 @@ from imbnn.metrics import aum_score
 
 from conftest import REPO_ROOT
 
-WEIGHTS_EQUAL_COPIES = (
-    "coef_ and intercept_ of weighted and repeated rows agree to 1e-15 "
-    "(test_integer_weights_equal_duplicated_rows), but MonotoneCalibrator standardises the "
-    "scores by their unweighted mean and std before its L-BFGS fit, so the two calibrations "
-    "agree to about 1e-5, above the check's 1e-7"
-)
 VALIDATION_SPLIT = (
     "the validation split is drawn from the rows, so a row of weight 2 and its two copies "
     "(or a row of weight 0) land in different splits; the second instance "
@@ -37,10 +31,7 @@ def expected_failures(estimator):
             "check_sample_weight_equivalence_on_dense_data": VALIDATION_SPLIT,
             "check_sample_weight_equivalence_on_sparse_data": VALIDATION_SPLIT,
         }
-    return {
-        "check_sample_weight_equivalence_on_dense_data": WEIGHTS_EQUAL_COPIES,
-        "check_sample_weight_equivalence_on_sparse_data": WEIGHTS_EQUAL_COPIES,
-    }
+    return {}
 
 
 @parametrize_with_checks(

@@ -542,3 +542,15 @@ def test_a_validation_scoring_that_gives_nan_is_an_error_not_a_silent_stop(data)
     nan_scorer = make_scorer(lambda y_true, y_pred: float("nan"))
     with pytest.raises(ValueError, match="gave nan at epoch 1"):
         NetClassifier(scoring=nan_scorer, max_epochs=3, random_state=0).fit(X, y)
+
+
+def test_calibration_of_weighted_rows_equals_calibration_of_copies():
+    rng = np.random.RandomState(0)
+    scores = rng.randn(60)
+    y = (scores + rng.randn(60) > 0.5).astype(int)
+    weight = rng.randint(0, 3, 60)
+    weighted = MonotoneCalibrator(2).fit(scores, y, weight)
+    copies = MonotoneCalibrator(2).fit(np.repeat(scores, weight), np.repeat(y, weight))
+    np.testing.assert_allclose(
+        weighted.predict_proba(scores), copies.predict_proba(scores), rtol=1e-6, atol=1e-8
+    )

@@ -19,6 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from ..estimators import (
     ALMClassifier,
     AUMClassifier,
+    AUMLinearClassifier,
     FeaturelessClassifier,
     NetClassifier,
     ReMixClassifier,
@@ -138,8 +139,8 @@ FAMILIES = {
     "aum": _network(AUMClassifier),
     "remix": _network(ReMixClassifier),
     "alm": _network(ALMClassifier),
-    # Add a network family with one line here, e.g.
-    # "aum_linear": _network(AUMLinearClassifier),
+    # AUM with an exact line search: no learning rate, so none of the network settings.
+    "aum_linear": _prepared(AUMLinearClassifier),
 }
 _BASELINES = {
     "logistic": _prepared(LogisticRegression, max_iter=1000),

@@ -74,8 +74,9 @@ class MonotoneCalibrator:
         weight = np.ones(len(y_encoded)) if sample_weight is None else np.asarray(sample_weight, float)
         columns = scores.reshape(len(scores), -1)
         binary = columns.shape[1] == 1
-        self.center_ = columns.mean(axis=0)
-        scale = columns.std(axis=0)
+        # Weighted statistics: a row of weight 2 calibrates like two copies of it.
+        self.center_ = np.average(columns, axis=0, weights=weight)
+        scale = np.sqrt(np.average((columns - self.center_) ** 2, axis=0, weights=weight))
         self.scale_ = np.where(scale > 0, scale, 1.0)
         standardised = (columns - self.center_) / self.scale_
         self.log_slope_ = np.empty(columns.shape[1])
