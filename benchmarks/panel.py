@@ -31,9 +31,8 @@ ROC AUC beats LogisticRegression(class_weight="balanced") (``wins``), its mean r
         python benchmarks/panel.py --defaults today --datasets all --output /work/panel_runs/today
     python benchmarks/panel.py --estimators lr_balanced aum --datasets development --folds 3
 
-Results (one row per cell, with ``test_average_precision`` added) are written to
-``<output>/panel.csv``; each data set's cell cache is ``<output>/<set>/cells``, so an
-interrupted run resumes where it stopped.
+Results (one row per cell) are written to ``<output>/panel.csv``; the cell cache is
+``<output>/cells``, so an interrupted run resumes where it stopped.
 """
 
 import argparse
@@ -312,48 +311,6 @@ def make_estimators(names, *, defaults="today", configs=None, n_train=1000, n_po
 # ----------------------------------------------------------------------------- scores
 
 
-def average_precision_from_roc(fpr, tpr, n_positive, n_negative):
-    """Average precision from the ROC points that the benchmark keeps.
-
-    ``roc_curve`` drops the points inside straight runs of the curve. Inside a
-    vertical run (positives only) precision changes with every positive, so the run
-    is expanded one positive at a time; this equals
-    :func:`sklearn.metrics.average_precision_score` for scores without ties.
-    """
-    tp = np.rint(np.asarray(tpr, dtype=float) * n_positive).astype(np.int64)
-    fp = np.rint(np.asarray(fpr, dtype=float) * n_negative).astype(np.int64)
-    total = 0.0
-    for i in range(1, len(tp)):
-        if tp[i] <= tp[i - 1]:
-            continue
-        if fp[i] == fp[i - 1]:
-            gained = np.arange(tp[i - 1] + 1, tp[i] + 1)
-            total += np.sum(gained / (gained + fp[i]))
-        else:
-            total += (tp[i] - tp[i - 1]) * tp[i] / (tp[i] + fp[i])
-    return total / n_positive
-
-
-def _with_average_precision(scores, roc, data, folds):
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    counts = {}
-    for split, (_, test) in enumerate(splitter.split(data.data, data.target)):
-        n_positive = int(data.target[test].sum())
-        counts[split] = (n_positive, len(test) - n_positive)
-    values = []
-    for row in scores.itertuples():
-        points = roc[(roc["estimator"] == row.estimator) & (roc["split"] == row.split)]
-        n_positive, n_negative = counts[row.split]
-        values.append(
-            average_precision_from_roc(points["fpr"], points["tpr"], n_positive, n_negative)
-            if len(points)
-            else np.nan
-        )
-    scores = scores.copy()
-    scores["test_average_precision"] = values
-    return scores
-
-
 def run_panel(
     datasets,
     estimators=DEFAULT_ESTIMATORS,
@@ -366,13 +323,13 @@ def run_panel(
     n_jobs=None,
     data_home=None,
     progress=False,
-    log=None,
     loaded_datasets=None,
 ):
     """Cross-validate the panel; one row per cell, with ``test_average_precision``.
 
     ``datasets`` is development, confirmation, all, or a list of panel set names
     (or of names in ``loaded_datasets``, a dict of Bunches as :func:`load_dataset` gives).
+    Each set gets its own estimators (:func:`make_estimators` with its fold size).
     """
     if loaded_datasets is not None:
         loaded, names = loaded_datasets, list(datasets)
@@ -382,32 +339,28 @@ def run_panel(
     else:
         names = list(datasets)
         loaded = {name: load_dataset(name, max_rows=max_rows, data_home=data_home) for name in names}
-    tables = []
-    for name in names:
-        data = loaded[name]
-        n_train = len(data.target) - math.ceil(len(data.target) / folds)
-        n_positive = int(data.target.sum() * (folds - 1) / folds)
-        chosen = make_estimators(
+
+    def estimators_for(name, data):
+        n_rows = len(data.target)
+        n_train = n_rows - math.ceil(n_rows / folds)
+        n_positive = int(np.sum(data.target) * (folds - 1) / folds)
+        return make_estimators(
             estimators, defaults=defaults, configs=configs, n_train=n_train, n_positive=n_positive
         )
-        start = time.perf_counter()
-        bench = Benchmark(
-            chosen,
-            {name: (data.data, data.target)},
-            cv=folds,
-            output=None if output is None else Path(output) / name,
-            n_jobs=n_jobs,
-            random_state=SEED,
-            record_history=False,
-            progress=progress,
-        )
-        scores = bench.run()
-        tables.append(_with_average_precision(scores, bench.roc_, data, folds))
-        if log is not None:
-            log(f"{name}: {len(scores)} cells in {time.perf_counter() - start:.0f} s")
-    scores = pd.concat(tables, ignore_index=True)
+
+    bench = Benchmark(
+        estimators_for,
+        {name: Bunch(data=loaded[name].data, target=loaded[name].target) for name in names},
+        cv=folds,
+        output=output,
+        n_jobs=n_jobs,
+        random_state=SEED,
+        scoring={"average_precision": "average_precision"},
+        record_history=False,
+        progress=progress,
+    )
+    scores = bench.run()
     if output is not None:
-        Path(output).mkdir(parents=True, exist_ok=True)
         scores.to_csv(Path(output) / "panel.csv", index=False)
     return scores
 
@@ -522,7 +475,7 @@ def main(argv=None):
     scores = run_panel(
         datasets, args.estimators, defaults=args.defaults, folds=args.folds,
         max_rows=args.max_rows, output=args.output, n_jobs=args.n_jobs,
-        data_home=args.data_home, log=lambda line: print(line, file=sys.stderr, flush=True),
+        data_home=args.data_home, progress=True,
     )
     print(format_table(summarize_panel(scores)))
     print(f"\n{scores['dataset'].nunique()} sets, {args.folds} folds, "

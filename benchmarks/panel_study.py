@@ -162,8 +162,7 @@ def main(argv=None):
             estimators = [name for name in args.estimators if name in STUDIES[config]]
             scores = panel.run_panel(
                 datasets, estimators, configs=STUDIES[config], folds=args.folds,
-                max_rows=args.max_rows, output=folder,
-                log=lambda line, c=config: print(f"{c} {line}", file=sys.stderr, flush=True),
+                max_rows=args.max_rows, output=folder, progress=True,
             )
         tables.append(scores.assign(config=config))
     table = compare(pd.concat(tables, ignore_index=True), pd.read_csv(args.reference))
