@@ -215,7 +215,7 @@ def _labels(counts):
 
 
 def test_even_at_one_percent_reproduces_the_seed_table():
-    # Odd digit counts of the unbalanced MNIST subset in the AUM slides (seed 000):
+    # Odd digit counts of the unbalanced MNIST subset in the AUM slides (Hillman & Hocking's AUM slides):
     # 3938 + 3571 + 3156 + 3647 + 3479 odd rows kept 179 even rows at 1%.
     odd = {1: 3938, 3: 3571, 5: 3156, 7: 3647, 9: 3479}
     even = {0: 3568, 2: 3613, 4: 3528, 6: 3554, 8: 3528}
@@ -300,7 +300,7 @@ def test_minority_ratio_nearest_with_a_floor_is_the_remix_down_sampling(counts, 
         np.testing.assert_array_equal(indices, _remix_downsample(y, minority, ratio, seed))
 
 
-def _seed003_subsample(y, classes, fractions, rng):
+def _class_fraction_subsample(y, classes, fractions, rng):
     """The threshold reproduction's own per-class sub-sampling, before make_imbalanced."""
     rows = []
     for label, fraction in zip(classes, fractions):
@@ -320,7 +320,7 @@ def test_class_fractions_with_a_generator_is_the_threshold_reproduction_sampling
             X[keep], y[keep], class_fractions=dict(zip(classes, fractions)), binary=False,
             rounding="nearest", random_state=ours,
         )
-        np.testing.assert_array_equal(X_out[:, 0], _seed003_subsample(y, classes, fractions, theirs))
+        np.testing.assert_array_equal(X_out[:, 0], _class_fraction_subsample(y, classes, fractions, theirs))
     _, y_out = make_imbalanced(X, y, class_fractions={3: 0.1}, binary=False, random_state=0)
     assert dict(zip(*np.unique(y_out, return_counts=True))) == {0: 600, 1: 550, 2: 500, 3: 45}
     with pytest.raises(ValueError, match="class_fractions names its classes itself"):

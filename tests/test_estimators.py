@@ -370,7 +370,7 @@ def test_aum_classifier_trains_from_all_equal_scores(imbalanced):
         lr=0.1,
     ).fit(X, y)
     # With all scores tied, each negative's gradient is 0.5 / n_negatives and each
-    # positive's -0.5 / n_positives (methods.md 1.2), so one SGD step moves the weights
+    # positive's -0.5 / n_positives (Hillman & Hocking, JMLR 2023), so one SGD step moves the weights
     # to lr * 0.5 * (mean positive row - mean negative row); the bias stays 0.
     expected = 0.1 * 0.5 * (X[y == 1].mean(axis=0) - X[y == 0].mean(axis=0))
     np.testing.assert_allclose(clf.module_.linear.weight.detach().numpy()[0], expected, rtol=1e-5)

@@ -55,7 +55,7 @@ def aum_and_grad(scores, labels, weights=None, variant="rate", dtype=torch.float
 @pytest.mark.parametrize(
     "labels, scores, variant, expected_aum, expected_gradient",
     [
-        # methods.md section 1.2, values from the reference C++ code (R package aum).
+        # values from the reference C++ code of the R package aum (Hillman & Hocking, JMLR 2023).
         ([0, 0, 1, 1], [2, -3.5, -1, 1.5], "rate", 1.5, [0.5, 0, -0.5, 0]),
         ([0, 1, 0, 1], [1, 0, 0, -1], "rate", None, [0.5, -0.25, 0.25, -0.5]),
         ([0, 1, 0, 1], [1, 0, 0, -1], "count", None, [1, -0.5, 0.5, -1]),

@@ -88,7 +88,7 @@ def test_integer_sort_is_used_on_large_cpu_float_batches():
 
 
 def numpy_aum(scores, labels, weights, variant):
-    """AUM by np.unique over thresholds: sum over gaps of min(FP, FN) (methods.md 1.1)."""
+    """AUM by np.unique over thresholds: sum over gaps of min(FP, FN) (Hillman & Hocking, JMLR 2023)."""
     scores = np.asarray(scores, dtype=np.float64)
     positive = np.asarray(labels) == 1
     weights = np.asarray(weights, dtype=np.float64)

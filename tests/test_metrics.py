@@ -14,7 +14,7 @@ from test_losses import brute_force_aum
 def test_aum_score_first_check_value_and_its_auc():
     labels, scores = [0, 0, 1, 1], [2, -3.5, -1, 1.5]
     assert aum_score(labels, scores) == pytest.approx(1.5)
-    assert roc_auc_score(labels, scores) == pytest.approx(0.5)  # methods.md 1.2
+    assert roc_auc_score(labels, scores) == pytest.approx(0.5)  # all-tied scores: chance
 
 
 @pytest.mark.parametrize("variant", ["rate", "count"])

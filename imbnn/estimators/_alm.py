@@ -28,7 +28,7 @@ _AUC_DROP = 0.05
 def penalty_limit(mu, rho):
     """The cap of the penalty schedule: ``mu rho**5`` below ``mu = 1e-3``, else ``mu rho**3``.
 
-    Sangalli et al.'s released configuration (methods.md 3.2).
+    Sangalli et al.'s released configuration (NeurIPS 2021, their published code).
     """
     return mu * rho**5 if mu < 1e-3 else mu * rho**3
 
