@@ -88,7 +88,8 @@ def main():
         inner = max(1, int(2e4 // n))  # calls per timing: at least ~1 ms of work at small n
         times = median_times(functions, args.repeats, inner, clock)
         print(
-            f"| {n if n < 1000 else f'{n:.0e}'} | {_format(times['sort'])} | {_format(times['naive'])} | "
+            f"| {n if n < 1000 else f'{n:.0e}'} | {_format(times['sort'])} | "
+            f"{_format(times['naive'])} | "
             f"{_format(times['imbnn'])} | {times['imbnn'] / times['sort']:.2f} | "
             f"{times['imbnn'] / times['naive']:.2f} |"
         )

@@ -29,7 +29,7 @@ SORT_PATHS = {  # (_PAD_MIN_ROWS, _RADIX_MIN_ROWS)
 
 @pytest.fixture(params=sorted(SORT_PATHS))
 def sort_path(request, monkeypatch):
-    """Run a test with torch's float sort, and with the integer sort (padded or not) at every size."""
+    """Run a test with torch's float sort, and the integer sort (padded or not) at every size."""
     pad, radix = SORT_PATHS[request.param]
     monkeypatch.setattr(_sort, "_PAD_MIN_ROWS", pad)
     monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", radix)
@@ -88,7 +88,7 @@ def test_integer_sort_is_used_on_large_cpu_float_batches():
 
 
 def numpy_aum(scores, labels, weights, variant):
-    """AUM by np.unique over thresholds: sum over gaps of min(FP, FN) (Hillman & Hocking, JMLR 2023)."""
+    """AUM by np.unique over thresholds: the sum over gaps of min(FP, FN) (Hillman & Hocking)."""
     scores = np.asarray(scores, dtype=np.float64)
     positive = np.asarray(labels) == 1
     weights = np.asarray(weights, dtype=np.float64)
@@ -105,7 +105,7 @@ def numpy_aum(scores, labels, weights, variant):
 
 
 def finite_difference_gradient(scores, labels, weights, variant, step):
-    """Mean of the two one-sided differences: exact for a step below every gap (AUM is piecewise linear)."""
+    """Mean of the two one-sided differences: exact below every gap (AUM is piecewise linear)."""
     base = numpy_aum(scores, labels, weights, variant)
     gradient = np.empty(len(scores))
     for i in range(len(scores)):
@@ -137,7 +137,8 @@ def aum_data(n, ties, seed, weighted):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_aum_paths_match_finite_differences(ties, weighted, variant, dtype, sort_path):
     n = 120
-    scores, labels, weights = aum_data(n, ties, seed=int(ties) + 2 * int(weighted), weighted=weighted)
+    seed = int(ties) + 2 * int(weighted)
+    scores, labels, weights = aum_data(n, ties, seed=seed, weighted=weighted)
     x = torch.tensor(scores, dtype=dtype, requires_grad=True)
     weight = torch.tensor(weights, dtype=dtype) if weighted else None
     loss = AUMLoss(variant)(x, torch.tensor(labels), sample_weight=weight)
@@ -251,7 +252,9 @@ def test_pairwise_losses_at_and_around_the_dense_switch(name, offset, weighted, 
 
 @pytest.mark.parametrize("name", ["pairwise_hinge", "all_pairs_squared_hinge"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_hinge_sort_path_with_integer_sort_matches_brute_force(name, weighted, sort_path, monkeypatch):
+def test_hinge_sort_path_with_integer_sort_matches_brute_force(
+    name, weighted, sort_path, monkeypatch
+):
     # Above the dense switch, the hinge losses sort: ties at the kink (gap = margin, -0.0
     # against 0.0 included) must count as inactive with either sort.
     monkeypatch.setattr(_pairwise, "_DENSE_MAX_ROWS", 0)
@@ -298,7 +301,10 @@ def test_pairwise_multiclass_small_batch_paths_agree(name, row_path):
     make, pair_loss = PAIR[name]
     value = make()(scores, target)
     expected = torch.stack(
-        [naive_pairwise(scores[:, k], (target == k).long(), torch.ones(40), pair_loss) for k in range(3)]
+        [
+            naive_pairwise(scores[:, k], (target == k).long(), torch.ones(40), pair_loss)
+            for k in range(3)
+        ]
     ).mean()
     assert value.item() == pytest.approx(expected.item(), rel=1e-12)
 

@@ -381,7 +381,7 @@ class AllPairsSquaredHingeLoss(_PairHingeLoss):
 
 
 def _pair_block(row_scores, column_scores, row_weight, column_weight, pair, margin, factor=1.0):
-    """One block of the pair matrix: ``sum w_i w_k l(s_i - s_k)`` and its gradient, times ``factor``.
+    """One block of pairs: ``sum w_i w_k l(s_i - s_k)`` and ``factor`` times its gradient.
 
     Rows are positives and columns negatives; a row at ``+inf`` or a column at
     ``-inf`` (a masked one) gives pairs with loss 0 and slope 0. Weights ``None``
@@ -476,7 +476,10 @@ def _selected_pair_mean(scores, is_positive, weight, pair, margin, chunk_pairs):
         )
         totals.append(total)
         row_gradients.append(row_gradient)
-        column_gradient = block_gradient if column_gradient is None else column_gradient + block_gradient
+        if column_gradient is None:
+            column_gradient = block_gradient
+        else:
+            column_gradient = column_gradient + block_gradient
     if len(totals) > 1:
         total, row_gradient = torch.stack(totals).sum(), torch.cat(row_gradients)
     if is_negative is None:  # the columns' gradient is 0 at the masked positives
@@ -493,7 +496,9 @@ def _pair_mean(scores, is_positive, weight, pair, margin, chunk_pairs):
     The gradient is computed with the value, block by block (:func:`with_gradient`):
     autograd through the blocks would keep each alive until the backward pass.
     """
-    return with_gradient(_pair_mean_and_gradient, scores, is_positive, weight, pair, margin, chunk_pairs)
+    return with_gradient(
+        _pair_mean_and_gradient, scores, is_positive, weight, pair, margin, chunk_pairs
+    )
 
 
 def _pair_mean_and_gradient(scores, is_positive, weight, pair, margin, chunk_pairs):

@@ -64,7 +64,7 @@ def sort_descending(scores):
     magnitude_mask = torch.iinfo(int_dtype).max
     keys = torch.empty(max(n, _RADIX_MIN_ROWS), dtype=int_dtype)
     keys[n:] = magnitude_mask
-    keys[:n] = scores.view(int_dtype) if scores.is_contiguous() else scores.contiguous().view(int_dtype)
+    keys[:n] = scores.contiguous().view(int_dtype)
     # Bitwise not reverses the order: an ascending integer sort gives descending scores.
     _flip_negatives_(keys[:n], magnitude_mask).bitwise_not_()
     sorted_keys, order = torch.sort(keys, stable=True)
