@@ -47,7 +47,7 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -141,7 +141,9 @@ DATASETS = tuple(_LOADERS)
 
 
 def load_dataset(name, *, max_rows=5000, data_home=None):
-    """One panel data set as a Bunch: ``data``, ``target`` (minority = 1), ``n_rows`` (before the cap).
+    """One panel data set: a Bunch of ``data``, ``target`` (minority = 1) and ``n_rows``.
+
+    ``n_rows`` counts the rows before the cap.
 
     A set of more than ``max_rows`` rows keeps a stratified, seeded sample of
     ``max_rows`` of them (None keeps all).
@@ -333,12 +335,12 @@ def run_panel(
     """
     if loaded_datasets is not None:
         loaded, names = loaded_datasets, list(datasets)
-    elif isinstance(datasets, str):
-        loaded = {name: load_dataset(name, max_rows=max_rows, data_home=data_home) for name in DATASETS}
-        names = select_datasets(datasets, loaded)
     else:
-        names = list(datasets)
-        loaded = {name: load_dataset(name, max_rows=max_rows, data_home=data_home) for name in names}
+        every = DATASETS if isinstance(datasets, str) else list(datasets)
+        loaded = {
+            name: load_dataset(name, max_rows=max_rows, data_home=data_home) for name in every
+        }
+        names = select_datasets(datasets, loaded) if isinstance(datasets, str) else every
 
     def estimators_for(name, data):
         n_rows = len(data.target)

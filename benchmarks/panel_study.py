@@ -112,7 +112,8 @@ def compare(study, reference):
     for config, scores in study.groupby("config", sort=False):
         sets = scores["dataset"].unique()
         base = reference[reference["dataset"].isin(sets)]
-        both = pd.concat([scores.drop(columns="config"), base[base["estimator"] == panel.REFERENCE]])
+        reference_rows = base[base["estimator"] == panel.REFERENCE]
+        both = pd.concat([scores.drop(columns="config"), reference_rows])
         table = panel.summarize_panel(both).set_index("estimator")
         auc = scores.groupby(["dataset", "estimator"])["test_roc_auc"].mean().unstack()
         for estimator in auc.columns:
