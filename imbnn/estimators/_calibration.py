@@ -36,6 +36,13 @@ def _platt_fit(z, is_positive, weight):
         return loss / total, gradient / total
 
     prior = np.log((n_pos + 1) / (n_neg + 1))
+    newton = _newton_platt(z, target, weight / total, prior)
+    if newton is not None and newton[0] > 0:
+        slope, intercept = newton
+        if _LOG_SLOPE_BOUNDS[0] <= np.log(slope) <= _LOG_SLOPE_BOUNDS[1]:
+            return np.array([np.log(slope), intercept])
+    # The free optimum has a slope <= 0 (the scores rank backwards on these rows):
+    # the constrained one lies at a small positive slope, found by bounded L-BFGS.
     result = minimize(
         loss_and_gradient, x0=[0.0, prior], jac=True, method="L-BFGS-B",
         bounds=[_LOG_SLOPE_BOUNDS, (None, None)],
@@ -45,6 +52,49 @@ def _platt_fit(z, is_positive, weight):
             f"Calibration failed: the logistic map of the scores did not converge ({result.message})."
         )
     return result.x
+
+
+def _newton_platt(z, target, weight, intercept, max_iter=50):
+    """(slope, intercept) minimising the weighted log-loss against soft ``target``, by Newton.
+
+    Platt's smoothed targets keep the loss strictly convex with a finite minimum, so
+    a few Newton steps (each O(n), with step halving) replace a quasi-Newton fit.
+    Returns None when it does not converge.
+    """
+    params = np.array([0.0, intercept])
+
+    def loss(params):
+        logit = params[0] * z + params[1]
+        return -(weight * (target * log_expit(logit) + (1 - target) * log_expit(-logit))).sum()
+
+    current = loss(params)
+    for _ in range(max_iter):
+        p = expit(params[0] * z + params[1])
+        residual = weight * (p - target)
+        gradient = np.array([(residual * z).sum(), residual.sum()])
+        curvature = weight * p * (1 - p)
+        hessian = np.array(
+            [[(curvature * z * z).sum(), (curvature * z).sum()],
+             [(curvature * z).sum(), curvature.sum()]]
+        )
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            return None
+        scale = 1.0
+        while scale > 1e-8:
+            candidate = params - scale * step
+            value = loss(candidate)
+            if value <= current:
+                break
+            scale /= 2
+        else:
+            return params
+        converged = abs(current - value) <= 1e-12 * max(1.0, abs(value))
+        params, current = candidate, value
+        if converged or np.abs(gradient).max() < 1e-10:
+            return params
+    return None
 
 
 class MonotoneCalibrator:

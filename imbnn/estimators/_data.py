@@ -42,6 +42,9 @@ class TensorData(Dataset):
         self.y = y
         self.sample_weight = sample_weight
         self.device = X.device if device is None else torch.device(device)
+        # Without an explicit index, row i of the data is row i of fit's data: a batch's
+        # index is then its row positions, with no gather.
+        self._identity_index = index is None
         self.index = index if index is not None else torch.arange(X.shape[0], device=self.device)
 
     def __len__(self):
@@ -76,10 +79,11 @@ class TensorData(Dataset):
     def batch(self, rows):
         """``(X_batch, info)``: skorch's ``(Xi, yi)`` pair, with ``info`` a dict."""
         rows = _as_index(rows, self.device)
+        identity = self._identity_index and isinstance(rows, torch.Tensor)
         info = {
             "y": None if self.y is None else self.y[rows],
             "sample_weight": None if self.sample_weight is None else self.sample_weight[rows],
-            "index": self.index[rows],
+            "index": rows if identity else self.index[rows],
         }
         return self._rows_of_X(rows), info
 

@@ -11,6 +11,7 @@ chosen by the estimator and applied through the public ``train_split`` parameter
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
@@ -77,13 +78,8 @@ class ImbnnNet(NeuralNet):
         self._listeners = {}
         return self
 
-    def notify(self, method_name, **cb_kwargs):
-        """Call ``method_name`` on the net and on the callbacks that implement it.
-
-        skorch calls every callback three times per batch; most inherit the no-op of
-        :class:`skorch.callbacks.Callback`. Skipping those, in the same order, saves
-        a fifth of a small network's training step.
-        """
+    def _listeners_of(self, method_name):
+        """The callbacks that implement ``method_name``, in order (cached per fit)."""
         listeners = self._listeners.get(method_name)
         if listeners is None:
             no_op = getattr(Callback, method_name, None)
@@ -93,9 +89,71 @@ class ImbnnNet(NeuralNet):
                 if getattr(type(callback), method_name, None) is not no_op
             ]
             self._listeners[method_name] = listeners
+        return listeners
+
+    def notify(self, method_name, **cb_kwargs):
+        """Call ``method_name`` on the net and on the callbacks that implement it.
+
+        skorch calls every callback three times per batch; most inherit the no-op of
+        :class:`skorch.callbacks.Callback`. Skipping those, in the same order, saves
+        a fifth of a small network's training step.
+        """
         getattr(self, method_name)(self, **cb_kwargs)
-        for callback in listeners:
+        for callback in self._listeners_of(method_name):
             getattr(callback, method_name)(self, **cb_kwargs)
+
+    def _has_listeners(self, method_name):
+        key = ("any", method_name)
+        if key not in self._listeners:
+            self._listeners[key] = bool(self._listeners_of(method_name)) or (
+                getattr(type(self), method_name) is not getattr(NeuralNet, method_name)
+            )
+        return self._listeners[key]
+
+    def train_step(self, batch, **fit_params):
+        """One optimiser step: zero the gradients, the batch's loss and backward, step.
+
+        skorch's own step wraps this in a closure, for optimisers such as LBFGS that
+        evaluate the loss several times, and announces ``on_grad_computed`` to every
+        callback; here the closure is kept only for those optimisers and the
+        announcement only when some callback listens (gradient clipping, say).
+        """
+        if isinstance(self.optimizer_, torch.optim.LBFGS):
+            return super().train_step(batch, **fit_params)
+        self.optimizer_.zero_grad()
+        step = self.train_step_single(batch, **fit_params)
+        if self._has_listeners("on_grad_computed"):
+            self.notify(
+                "on_grad_computed",
+                named_parameters=list(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
+        self.optimizer_.step()
+        return step
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop, recording each batch in the epoch's history row directly.
+
+        skorch's ``History.record_batch`` looks the current batch up again for every
+        value (two per batch); here the epoch's batch list is looked up once. The
+        history holds the same entries (``<prefix>_loss``, ``<prefix>_batch_size``,
+        ``<prefix>_batch_count``), which skorch's scoring callbacks read.
+        """
+        if iterator is None:
+            return
+        batches = self.history[-1]["batches"]
+        loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
+        count = 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            record = batches[-1]
+            record[loss_key] = step["loss"].item()
+            record[size_key] = batch[0].shape[0]
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+            count += 1
+        self.history.record(prefix + "_batch_count", count)
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):
