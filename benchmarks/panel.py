@@ -387,6 +387,7 @@ def summarize_panel(scores, reference=REFERENCE):
         fit_time=("fit_time", "mean"),
         n_sets=("roc_auc", "size"),
     )
+    table["wins"] = np.nan
     if reference in auc.columns:
         table["wins"] = (auc.gt(auc[reference], axis=0)).sum().reindex(table.index)
         table.loc[reference, "wins"] = np.nan
