@@ -16,8 +16,10 @@ A thin configuration over :class:`imbnn.benchmark.Benchmark` and :mod:`imbnn.dat
   ``class_weight="balanced"``), scikit-learn's MLPClassifier,
   HistGradientBoostingClassifier, and imbnn's NetClassifier (plain and balanced),
   AUMClassifier, ReMixClassifier and ALMClassifier, each at ``--defaults today``
-  (the constructors' defaults, ``random_state=0``) or ``--defaults proposed``
-  (:data:`PROPOSED`, given explicitly). Everything but HistGradientBoosting sees
+  (the defaults before the panel study, :data:`TODAY`, given explicitly: ``lr=1e-3``,
+  ALM on ``base_loss="bce"``), ``--defaults proposed`` (:data:`PROPOSED`, given
+  explicitly) or ``--defaults package`` (the constructors' current defaults),
+  ``random_state=0``. Everything but HistGradientBoosting sees
   median-imputed, standardised features. ``realmlp`` (pytabkit's
   RealMLP_TD_Classifier, its own preprocessing) is an optional extra.
 - protocol: stratified ``--folds``-fold CV (3 by default) seeded 0, test ROC AUC
@@ -82,6 +84,15 @@ DEFAULT_ESTIMATORS = BASELINES + NETWORKS
 #: not estimator parameters, mechanisms realised with what exists (see
 #: :func:`network_params`); the chosen defaults need none of them.
 _COMMON = dict(lr=1e-2)
+#: The defaults the study started from (the constructors' before it), given explicitly
+#: so that ``--defaults today`` keeps meaning them after the defaults changed.
+TODAY = {
+    "net": dict(lr=1e-3),
+    "net_balanced": dict(lr=1e-3),
+    "aum": dict(lr=1e-3),
+    "remix": dict(lr=1e-3),
+    "alm": dict(lr=1e-3, base_loss="bce"),
+}
 PROPOSED = {
     "net": dict(_COMMON),
     "net_balanced": dict(_COMMON),
@@ -269,20 +280,23 @@ def make_estimators(names, *, defaults="today", configs=None, n_train=1000, n_po
     ----------
     names : sequence of str
         Any of :data:`DEFAULT_ESTIMATORS` and ``"realmlp"``.
-    defaults : {"today", "proposed"}
-        The networks' parameters: the constructors' defaults, or :data:`PROPOSED`.
+    defaults : {"today", "proposed", "package"}
+        The networks' parameters: :data:`TODAY`, :data:`PROPOSED`, or the
+        constructors' current defaults.
     configs : dict of str to dict, default=None
         Overrides the configuration of some networks (as :data:`PROPOSED`).
     n_train, n_positive : int
         Training rows (and positives) of a fold.
     """
-    if defaults not in ("today", "proposed"):
-        raise ValueError(f"defaults must be 'today' or 'proposed'; got {defaults!r}.")
+    if defaults not in ("today", "proposed", "package"):
+        raise ValueError(
+            f"defaults must be 'today', 'proposed' or 'package'; got {defaults!r}."
+        )
     estimators = {}
     for name in names:
         if name in _NETWORK_CLASSES:
             cls, fixed = _NETWORK_CLASSES[name]
-            config = PROPOSED[name] if defaults == "proposed" else {}
+            config = {"today": TODAY, "proposed": PROPOSED}.get(defaults, {}).get(name, {})
             if configs and name in configs:
                 config = configs[name]
             params = network_params(config, n_train, n_positive)
@@ -427,7 +441,7 @@ def format_table(table):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--defaults", choices=("today", "proposed"), default="today")
+    parser.add_argument("--defaults", choices=("today", "proposed", "package"), default="today")
     parser.add_argument("--estimators", nargs="+", default=list(DEFAULT_ESTIMATORS),
                         help=f"any of {', '.join(DEFAULT_ESTIMATORS + EXTRAS)}")
     parser.add_argument("--datasets", nargs="+", default=["all"],

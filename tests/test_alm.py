@@ -91,7 +91,9 @@ class RecordingALM(ALMClassifier):
 
 def test_training_steps_match_brute_force_loss_and_multiplier_updates(imbalanced):
     X, y = imbalanced
-    clf = RecordingALM(delta=0.5, mu=0.05, batch_size=50, max_epochs=4, random_state=0).fit(X, y)
+    clf = RecordingALM(
+        base_loss="bce", delta=0.5, mu=0.05, batch_size=50, max_epochs=4, random_state=0
+    ).fit(X, y)
     assert clf.net_.n_constrained_batches_ > 4
     multipliers = clf.multipliers_.numpy()
     training = np.setdiff1d(np.arange(len(y)), clf.validation_indices_)

@@ -112,7 +112,7 @@ class AUMClassifier(BaseNetClassifier):
         hidden_layer_sizes=(100,),
         max_epochs=100,
         batch_size=256,
-        lr=1e-3,
+        lr=1e-2,
         optimizer=torch.optim.Adam,
         validation_fraction=0.1,
         patience=10,

@@ -159,7 +159,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         hidden_layer_sizes=(100,),
         max_epochs=100,
         batch_size=256,
-        lr=1e-3,
+        lr=1e-2,
         optimizer=torch.optim.Adam,
         validation_fraction=0.1,
         patience=10,
@@ -596,9 +596,6 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
                     f"warm_start fit got classes {self.classes_[seen].tolist()}, but the model "
                     f"was trained on {self.classes_.tolist()}."
                 )
-        if not continuing:
-            self.class_counts_ = np.bincount(y_encoded, minlength=len(self.classes_))
-            self.n_outputs_ = 1 if len(self.classes_) == 2 else len(self.classes_)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True
@@ -609,6 +606,12 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
                     f"{type(self).__name__} needs positive sample weight in at least 2 classes; "
                     f"only class(es) {self.classes_[weighted].tolist()} have any."
                 )
+        if not continuing:
+            # Weighted counts: a row of weight 2 counts as two rows for the losses that
+            # weigh by class frequency, as its two copies would.
+            counts = np.bincount(y_encoded, weights=sample_weight, minlength=len(self.classes_))
+            self.class_counts_ = counts if sample_weight is not None else counts.astype(int)
+            self.n_outputs_ = 1 if len(self.classes_) == 2 else len(self.classes_)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if not (continuing and epochs == 1):
             # partial_fit keeps drawing its batches from the first call's generator.

@@ -100,7 +100,7 @@ class NetClassifier(BaseNetClassifier):
         hidden_layer_sizes=(100,),
         max_epochs=100,
         batch_size=256,
-        lr=1e-3,
+        lr=1e-2,
         optimizer=torch.optim.Adam,
         validation_fraction=0.1,
         patience=10,
@@ -138,10 +138,12 @@ class NetClassifier(BaseNetClassifier):
         """``class_weight`` as one float per encoded class, or None."""
         if self.class_weight is None:
             return None
-        y = np.repeat(self.classes_, self.class_counts_)
-        return compute_class_weight(self.class_weight, classes=self.classes_, y=y).astype(
-            np.float32
-        )
+        if isinstance(self.class_weight, str):  # "balanced", from the (weighted) counts
+            counts = np.asarray(self.class_counts_, dtype=np.float64)
+            return (counts.sum() / (len(counts) * np.maximum(counts, 1e-12))).astype(np.float32)
+        return compute_class_weight(
+            self.class_weight, classes=self.classes_, y=self.classes_
+        ).astype(np.float32)
 
     def _build_loss(self):
         return build_loss(

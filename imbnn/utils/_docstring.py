@@ -57,8 +57,10 @@ max_epochs : int, default=100
     Most passes over the training rows.
 batch_size : int, default=256
     Rows per training batch; -1 trains on the full batch.
-lr : float, default=1e-3
-    Learning rate of the optimizer.
+lr : float, default=1e-2
+    Learning rate of the optimizer. 1e-2 was chosen on a panel of 26 imbalanced
+    tables, where it beat 1e-3 for every network but ReMix (see
+    :doc:`/user_guide/defaults`).
 optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
     Further arguments as ``optimizer__<name>`` (e.g. ``optimizer__weight_decay``).
 validation_fraction : float in [0, 1), default=0.1
