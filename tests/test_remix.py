@@ -186,7 +186,7 @@ def test_soft_label_loss_against_direct_formulas():
 
 def test_without_mixing_or_resampling_it_is_the_plain_network():
     X, y = _imbalanced()
-    params = dict(hidden_layer_sizes=(16,), max_epochs=10, batch_size=32, random_state=0)
+    params = dict(hidden_layer_sizes=(16,), max_epochs=10, batch_size=32, lr=1e-3, random_state=0)
     remix = ReMixClassifier(alpha=0, resampling=None, **params).fit(X, y)
     plain = NetClassifier(**params).fit(X, y)
     np.testing.assert_allclose(remix.predict_proba(X), plain.predict_proba(X), atol=1e-6)
@@ -272,7 +272,7 @@ def test_remix_is_better_calibrated_than_the_baseline_on_real_data(data_home):
     )
     network = dict(
         hidden_layer_sizes=(64, 64, 64), module__dropout=0.1, max_epochs=40,
-        validation_fraction=0.0, batch_size=64, random_state=0,
+        validation_fraction=0.0, batch_size=64, lr=1e-3, random_state=0,
     )
     scores = {}
     for name, model in {
