@@ -8,8 +8,9 @@ through the Python API (:class:`~imbnn.benchmark.Benchmark`,
 :func:`~imbnn.benchmark.default_estimators`).
 
 **What to look at.** The table of test ROC AUC per task and estimator, and the
-three figures :func:`~imbnn.plotting.save_benchmark_plots` writes: the test AUC
-per fold, the test ROC curves and the subtrain and validation AUC per epoch.
+four figures :func:`~imbnn.plotting.save_benchmark_plots` writes: the test AUC
+per fold, the test ROC curves (whole, and zoomed on TPR >= 0.9) and the subtrain
+and validation AUC per epoch.
 Each fit is cached in ``example_benchmark/``, so a second run skips the fits
 already done.
 

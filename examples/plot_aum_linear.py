@@ -20,9 +20,10 @@ with a linear network and full-batch SGD at five learning rates. The right panel
 the test ROC curves of the line search and of the grid's best rate (chosen on
 validation AUC).
 
-**What it shows.** The line search reaches its best validation AUC in one or two
-steps, in a fraction of the time of one SGD run, and its test AUC is at least that
-of the best rate of the grid, which took all five runs to find. AUM ignores the
+**What it shows.** The line search reaches its best validation AUC at its first
+step (0.980, above every rate of the grid: at most 0.955), in a fraction of the
+time of one full SGD run, and its test AUC is that of the grid's best rate (0.972
+against 0.973), which took all five runs to find. AUM ignores the
 scale of the weights, not that of the features: the pixels here share one scale;
 put a ``StandardScaler`` first otherwise.
 
