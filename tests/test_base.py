@@ -141,7 +141,7 @@ def test_repr_is_scikit_learns():
     assert repr(AUMClassifier(lr=0.05, random_state=0)) == "AUMClassifier(lr=0.05, random_state=0)"
     assert repr(AUMClassifier(lr=0.01)) == "AUMClassifier()"  # the default is not shown
     assert repr(NetClassifier(module__dropout=0.5)) == "NetClassifier(module__dropout=0.5)"
-    html = AUMClassifier(lr=0.01)._repr_html_()
+    html = AUMClassifier(lr=0.05)._repr_html_()
     assert "AUMClassifier" in html and "lr" in html
 
 

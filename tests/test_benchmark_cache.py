@@ -178,7 +178,9 @@ def test_a_damaged_cell_is_recomputed_with_a_warning_naming_it(tmp_path, text, r
     rerun = Benchmark(estimators, {"t": (X, y)}, cv=2, output=tmp_path, progress=False)
     with pytest.warns(RuntimeWarning, match=rf"{cell}.*{reason}.*recomputed") as caught:
         again = rerun.run()
-    assert len(caught) == 1 and rerun.n_cached_ == 1
+    # Only the one warning of the damaged cell (older libraries may add their own).
+    damaged = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(damaged) == 1 and rerun.n_cached_ == 1
     pd.testing.assert_frame_equal(
         again.drop(columns=["fit_time", "score_time"]),
         first.drop(columns=["fit_time", "score_time"]),
