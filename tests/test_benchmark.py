@@ -446,6 +446,27 @@ def test_user_table_with_categories_and_missing_values(tmp_path):
         load_table(tmp_path / "one.csv", "label")
 
 
+
+def test_a_parquet_table_is_the_same_task_as_its_csv(tmp_path):
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(1)
+    n = 60
+    frame = pd.DataFrame({
+        "size": rng.normal(size=n),
+        "colour": rng.choice(["red", "green", None], n),
+        "member": rng.random(n) < 0.5,
+        "label": np.where(rng.random(n) < 0.2, "yes", "no"),
+    })
+    frame.to_csv(tmp_path / "table.csv", index=False)
+    frame.to_parquet(tmp_path / "table.parquet")
+    from_csv = load_table(tmp_path / "table.csv", "label")
+    from_parquet = load_table(tmp_path / "table.parquet", "label")
+    np.testing.assert_array_equal(from_parquet.target, from_csv.target)
+    assert from_parquet.positive == from_csv.positive == "yes"
+    pd.testing.assert_frame_equal(
+        from_parquet.data.fillna(-1).astype(str), from_csv.data.fillna(-1).astype(str)
+    )
+
 @pytest.mark.data
 def test_image_tasks_have_one_percent_even(data_home):
     task = load_task("usps", data_home=data_home)
