@@ -12,13 +12,12 @@ import difflib
 import numpy as np
 import torch
 from imblearn.metrics import geometric_mean_score
-from sklearn.metrics import check_scoring as _sklearn_check_scoring
-from sklearn.metrics import get_scorer as _sklearn_get_scorer
+from sklearn import metrics as sklearn_metrics
 from sklearn.metrics import get_scorer_names, make_scorer, roc_curve
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.validation import check_array
 
-from .utils._compat import _check_sample_weight
+from .utils._compat import check_sample_weight
 
 from .losses import aum_with_gradient
 
@@ -67,7 +66,7 @@ def aum_score(y_true, y_score, *, variant="rate", sample_weight=None, labels=Non
     y_score = check_array(y_score, ensure_2d=False, dtype=np.float64)
     check_consistent_length(y_true, y_score, sample_weight)
     classes, encoded = _encode_in_order(y_true, labels)
-    weight = torch.as_tensor(_check_sample_weight(sample_weight, y_score), dtype=torch.float64)
+    weight = torch.as_tensor(check_sample_weight(sample_weight, y_score), dtype=torch.float64)
     scores = torch.as_tensor(y_score, dtype=torch.float64)
     if scores.ndim == 2 and scores.shape[1] == 1:
         scores = scores[:, 0]
@@ -186,7 +185,7 @@ def get_scorer(scoring):
                 f"{scoring!r} is not a valid scoring name.{hint} Use one of imbnn's "
                 f"{sorted(SCORERS)} or of sklearn.metrics.get_scorer_names()."
             )
-    return _sklearn_get_scorer(scoring)
+    return sklearn_metrics.get_scorer(scoring)
 
 
 def check_scoring(estimator, scoring=None):
@@ -218,7 +217,7 @@ def check_scoring(estimator, scoring=None):
     """
     if isinstance(scoring, str):
         return get_scorer(scoring)
-    return _sklearn_check_scoring(estimator, scoring=scoring)
+    return sklearn_metrics.check_scoring(estimator, scoring=scoring)
 
 
 def balanced_brier_score(y_true, y_prob, *, labels=None, sample_weight=None):
@@ -289,7 +288,7 @@ def balanced_brier_score(y_true, y_prob, *, labels=None, sample_weight=None):
         )
     if np.any((y_prob < 0) | (y_prob > 1)):
         raise ValueError("y_prob has values outside [0, 1]; pass probabilities, not scores.")
-    weight = _check_sample_weight(sample_weight, y_prob, ensure_non_negative=True)
+    weight = check_sample_weight(sample_weight, y_prob, ensure_non_negative=True)
     order = np.argsort(classes)
     encoded = order[np.searchsorted(classes[order], y_true)]
     squared_error = ((y_prob - np.eye(len(classes))[encoded]) ** 2).sum(axis=1)

@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
 
 from .datasets._imbalance import _allocate
-from .utils._compat import UNCHANGED, Interval, RequestMethod, _num_samples, validate_params
+from .utils._compat import UNCHANGED, Interval, RequestMethod, num_samples, validate_params
 
 __all__ = ["SameOtherAllCV", "soak_ttest"]
 
@@ -229,7 +229,7 @@ class SameOtherAllCV(BaseCrossValidator):
     def _check_inputs(self, X, y, groups, subset):
         if subset is None:
             raise ValueError(_MISSING_SUBSET)
-        n_samples = _num_samples(X)
+        n_samples = num_samples(X)
         subset = column_or_1d(subset)
         for name, values in (("subset", subset), ("y", y), ("groups", groups)):
             if values is not None and len(values) != n_samples:

@@ -30,9 +30,9 @@ from .utils._compat import (
     Interval,
     RealNotInt,
     StrOptions,
-    _check_method_params,
-    _check_sample_weight,
-    _safe_indexing,
+    check_method_params,
+    check_sample_weight,
+    safe_indexing,
     scorer_parts,
 )
 
@@ -263,7 +263,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
                 f"{self.classes_[0]!r}."
             )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, y)
+            sample_weight = check_sample_weight(sample_weight, y)
         split_params = {}
         if get_config()["enable_metadata_routing"]:
             # As scikit-learn's TunedThresholdClassifierCV: the estimator gets what it
@@ -570,7 +570,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
 
 def _fit_and_predict(model, X, y, fit_params, train, test, classes):
     """Fit ``model`` on the rows ``train`` and return it with its probabilities on ``test``."""
-    params = _check_method_params(X, fit_params, indices=train)
-    model.fit(_safe_indexing(X, train), _safe_indexing(y, train), **params)
-    proba = TunedThresholdClassifier._aligned_proba(model, _safe_indexing(X, test), classes)
+    params = check_method_params(X, fit_params, indices=train)
+    model.fit(safe_indexing(X, train), safe_indexing(y, train), **params)
+    proba = TunedThresholdClassifier._aligned_proba(model, safe_indexing(X, test), classes)
     return model, proba

@@ -60,6 +60,11 @@ def _private_imports(path):
                 names = [alias.name for alias in node.names if alias.name.startswith("_")]
                 if private_module or names:
                     found.append((node.lineno, node.module, names))
+            elif node.module.endswith("_compat"):
+                # The compatibility module re-exports its private names under public ones.
+                names = [alias.name for alias in node.names if alias.name.startswith("_")]
+                if names:
+                    found.append((node.lineno, node.module, names))
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in ("sklearn", "skorch") and "._" in alias.name:

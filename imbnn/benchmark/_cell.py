@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from ..estimators import BaseNetClassifier
 from ..metrics import aum_score
-from ..utils._compat import _safe_indexing
+from ..utils._compat import safe_indexing
 from ._callbacks import SubtrainAUC
 
 __all__ = [
@@ -250,14 +250,14 @@ def _run_cell(estimator, X, y, train, tests, record_history, scoring):
         final.set_params(callbacks=list(final.callbacks or []) + extra)
     y = np.asarray(y)
     start = time.perf_counter()
-    estimator.fit(_safe_indexing(X, train), y[train])
+    estimator.fit(safe_indexing(X, train), y[train])
     fit_time = time.perf_counter() - start
     if _INTERRUPTED.is_set():
         raise KeyboardInterrupt
     evaluated = []
     for test in tests:
         start = time.perf_counter()
-        X_test = _safe_indexing(X, test)
+        X_test = safe_indexing(X, test)
         scores, roc = score_binary_or_multiclass(estimator, X_test, y[test])
         for name, scorer in scorers.items():
             scores[f"test_{name}"] = float(scorer(estimator, X_test, y[test]))

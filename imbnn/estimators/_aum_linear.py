@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._aum_line_search import METHODS, aum_line_search
 from ..losses import aum_with_gradient
-from ..utils._compat import Interval, StrOptions, _check_sample_weight
+from ..utils._compat import Interval, StrOptions, check_sample_weight
 from ._calibration import MonotoneCalibrator
 from ._validation import stratified_validation_split
 
@@ -183,7 +183,7 @@ class AUMLinearClassifier(ClassifierMixin, BaseEstimator):
         self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), dtype=np.float64)
         check_classification_targets(y)
-        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        sample_weight = check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         totals = np.bincount(y_encoded, weights=sample_weight, minlength=len(self.classes_))
         if len(self.classes_) < 2 or np.count_nonzero(totals > 0) < len(self.classes_):

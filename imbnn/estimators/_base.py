@@ -28,7 +28,7 @@ from skorch.utils import noop
 from ..metrics import check_scoring
 from ..networks import MLP
 from ..samplers import StratifiedBatchSampler
-from ..utils._compat import Interval, Options, _check_sample_weight, validate_parameter_constraints
+from ..utils._compat import Interval, Options, check_sample_weight, validate_parameter_constraints
 from ..utils._docstring import NET_DOCS, Substitution
 from ._callbacks import (
     StopEarly,
@@ -597,7 +597,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
                     f"was trained on {self.classes_.tolist()}."
                 )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
+            sample_weight = check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True
             )
             weighted = np.bincount(y_encoded, weights=sample_weight, minlength=len(self.classes_)) > 0

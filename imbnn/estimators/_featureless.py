@@ -6,7 +6,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._compat import _check_sample_weight
+from ..utils._compat import check_sample_weight
 
 __all__ = ["FeaturelessClassifier"]
 
@@ -73,7 +73,7 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
             self, X, y, accept_sparse=True, ensure_all_finite=False, dtype="numeric", allow_nd=True
         )
         check_classification_targets(y)
-        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        sample_weight = check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         totals = np.bincount(y_encoded, weights=sample_weight, minlength=len(self.classes_))
         if totals.sum() <= 0:

@@ -28,6 +28,13 @@ from sklearn.utils.validation import (
     _num_samples,
 )
 
+# Public names for the private helpers, so that the rest of imbnn imports no
+# underscore name at all.
+check_sample_weight = _check_sample_weight
+check_method_params = _check_method_params
+num_samples = _num_samples
+safe_indexing = _safe_indexing
+
 ScorerParts = namedtuple("ScorerParts", "score_func sign kwargs response_method")
 
 
@@ -57,8 +64,8 @@ __all__ = [
     "StrOptions",
     "validate_parameter_constraints",
     "validate_params",
-    "_check_method_params",
-    "_check_sample_weight",
-    "_num_samples",
-    "_safe_indexing",
+    "check_method_params",
+    "check_sample_weight",
+    "num_samples",
+    "safe_indexing",
 ]
