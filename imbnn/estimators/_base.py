@@ -568,7 +568,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             if len(known) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs at least 2 classes in y; got 1 class: "
-                    f"{known[0]!r}."
+                    f"{known.tolist()[0]!r}."
                 )
             self.classes_ = known
             if classes is None:

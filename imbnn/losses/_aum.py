@@ -6,6 +6,7 @@ Classification and Changepoint Detection", JMLR 24(70), 2023.
 
 import torch
 
+from ..utils._docstring import LOSS_DOCS, Substitution
 from ._base import ImbalancedLoss, as_weights, with_gradient
 from ._sort import sort_descending
 
@@ -185,22 +186,11 @@ class AUMLoss(ImbalancedLoss):
         _check_variant(variant)
         self.variant = variant
 
+    @Substitution(**LOSS_DOCS)
     def forward(self, scores, target, sample_weight=None):
         """The loss of a batch: a scalar tensor, differentiable in ``scores``.
 
-        Parameters
-        ----------
-        scores : torch.Tensor of shape (n,) or (n, n_classes)
-            Real-valued scores (logits); one column for a binary task.
-        target : torch.Tensor of shape (n,)
-            Class indices (0 and 1 for a binary task).
-        sample_weight : torch.Tensor of shape (n,), default=None
-            Example weights; None weighs every example 1.
-
-        Returns
-        -------
-        torch.Tensor
-            A scalar.
+        {loss_call}
         """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()

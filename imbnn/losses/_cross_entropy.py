@@ -2,6 +2,7 @@
 
 import torch.nn.functional as F
 
+from ..utils._docstring import LOSS_DOCS, Substitution
 from ._base import PerExampleLoss, cross_entropy_per_example
 
 __all__ = ["CrossEntropyLoss"]
@@ -36,22 +37,11 @@ class CrossEntropyLoss(PerExampleLoss):
     def _per_example(self, scores, target):
         return cross_entropy_per_example(scores, target)
 
+    @Substitution(**LOSS_DOCS)
     def forward(self, scores, target, sample_weight=None):
         """The loss of a batch: a scalar tensor, differentiable in ``scores``.
 
-        Parameters
-        ----------
-        scores : torch.Tensor of shape (n,) or (n, n_classes)
-            Real-valued scores (logits); one column for a binary task.
-        target : torch.Tensor of shape (n,)
-            Class indices (0 and 1 for a binary task).
-        sample_weight : torch.Tensor of shape (n,), default=None
-            Example weights; None weighs every example 1.
-
-        Returns
-        -------
-        torch.Tensor
-            A scalar.
+        {loss_call}
         """
         if sample_weight is not None or self.class_weight is not None:
             return super().forward(scores, target, sample_weight)

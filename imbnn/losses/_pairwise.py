@@ -17,6 +17,7 @@ its gradient 0, with the autograd graph kept.
 import torch
 import torch.nn.functional as F
 
+from ..utils._docstring import LOSS_DOCS, Substitution
 from ._base import ImbalancedLoss, as_weights, with_gradient
 from ._sort import sort_order
 
@@ -299,22 +300,11 @@ class _PairHingeLoss(ImbalancedLoss):
         super().__init__()
         self.margin = margin
 
+    @Substitution(**LOSS_DOCS)
     def forward(self, scores, target, sample_weight=None):
         """The loss of a batch: a scalar tensor, differentiable in ``scores``.
 
-        Parameters
-        ----------
-        scores : torch.Tensor of shape (n,) or (n, n_classes)
-            Real-valued scores (logits); one column for a binary task.
-        target : torch.Tensor of shape (n,)
-            Class indices (0 and 1 for a binary task).
-        sample_weight : torch.Tensor of shape (n,), default=None
-            Example weights; None weighs every example 1.
-
-        Returns
-        -------
-        torch.Tensor
-            A scalar.
+        {loss_call}
         """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         # Unit weights stay None: the O(n log n) path then skips gathering them.
@@ -544,22 +534,11 @@ class PairwiseLogisticLoss(ImbalancedLoss):
             raise ValueError(f"chunk_pairs must be a positive integer; got {chunk_pairs!r}.")
         self.chunk_pairs = int(chunk_pairs)
 
+    @Substitution(**LOSS_DOCS)
     def forward(self, scores, target, sample_weight=None):
         """The loss of a batch: a scalar tensor, differentiable in ``scores``.
 
-        Parameters
-        ----------
-        scores : torch.Tensor of shape (n,) or (n, n_classes)
-            Real-valued scores (logits); one column for a binary task.
-        target : torch.Tensor of shape (n,)
-            Class indices (0 and 1 for a binary task).
-        sample_weight : torch.Tensor of shape (n,), default=None
-            Example weights; None weighs every example 1.
-
-        Returns
-        -------
-        torch.Tensor
-            A scalar.
+        {loss_call}
         """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = None if sample_weight is None else as_weights(sample_weight, scores).detach()
@@ -608,22 +587,11 @@ class MiniBatchAUCLoss(ImbalancedLoss):
     1.0
     """
 
+    @Substitution(**LOSS_DOCS)
     def forward(self, scores, target, sample_weight=None):
         """The loss of a batch: a scalar tensor, differentiable in ``scores``.
 
-        Parameters
-        ----------
-        scores : torch.Tensor of shape (n,) or (n, n_classes)
-            Real-valued scores (logits); one column for a binary task.
-        target : torch.Tensor of shape (n,)
-            Class indices (0 and 1 for a binary task).
-        sample_weight : torch.Tensor of shape (n,), default=None
-            Example weights; None weighs every example 1.
-
-        Returns
-        -------
-        torch.Tensor
-            A scalar.
+        {loss_call}
         """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = as_weights(sample_weight, scores).detach()

@@ -8,6 +8,7 @@ per-example terms, so a batch's value depends on its class mix.
 
 import torch
 
+from ..utils._docstring import LOSS_DOCS, Substitution
 from ._base import ImbalancedLoss, as_weights
 
 __all__ = ["SoftBalancedAccuracyLoss", "SoftF1Loss"]
@@ -55,22 +56,11 @@ class SoftF1Loss(ImbalancedLoss):
         super().__init__()
         self.eps = eps
 
+    @Substitution(**LOSS_DOCS)
     def forward(self, scores, target, sample_weight=None):
         """The loss of a batch: a scalar tensor, differentiable in ``scores``.
 
-        Parameters
-        ----------
-        scores : torch.Tensor of shape (n,) or (n, n_classes)
-            Real-valued scores (logits); one column for a binary task.
-        target : torch.Tensor of shape (n,)
-            Class indices (0 and 1 for a binary task).
-        sample_weight : torch.Tensor of shape (n,), default=None
-            Example weights; None weighs every example 1.
-
-        Returns
-        -------
-        torch.Tensor
-            A scalar.
+        {loss_call}
         """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = as_weights(sample_weight, scores).detach()[:, None]
@@ -106,22 +96,11 @@ class SoftBalancedAccuracyLoss(ImbalancedLoss):
     0.25
     """
 
+    @Substitution(**LOSS_DOCS)
     def forward(self, scores, target, sample_weight=None):
         """The loss of a batch: a scalar tensor, differentiable in ``scores``.
 
-        Parameters
-        ----------
-        scores : torch.Tensor of shape (n,) or (n, n_classes)
-            Real-valued scores (logits); one column for a binary task.
-        target : torch.Tensor of shape (n,)
-            Class indices (0 and 1 for a binary task).
-        sample_weight : torch.Tensor of shape (n,), default=None
-            Example weights; None weighs every example 1.
-
-        Returns
-        -------
-        torch.Tensor
-            A scalar.
+        {loss_call}
         """
         scores, target, sample_weight = self._check_inputs(scores, target, sample_weight)
         weight = as_weights(sample_weight, scores).detach()[:, None]

@@ -8,7 +8,7 @@ replaced, so braces elsewhere in a docstring (``{"rate", "count"}``) are left al
 
 import textwrap
 
-__all__ = ["Substitution", "NET_DOCS"]
+__all__ = ["Substitution", "NET_DOCS", "LOSS_DOCS"]
 
 
 class Substitution:
@@ -149,4 +149,23 @@ NET_DOCS = {
     "kwargs_loss": _KWARGS.format(extra=", ``loss__<name>`` to the loss's"),
     "kwargs_base_loss": _KWARGS.format(extra=", ``base_loss__<name>`` to the base loss's"),
     "net_attributes": _ATTRIBUTES,
+}
+
+#: The call convention of every loss's ``forward``.
+LOSS_DOCS = {
+    "loss_call": """
+Parameters
+----------
+scores : torch.Tensor of shape (n,) or (n, n_classes)
+    Real-valued scores (logits); one column for a binary task.
+target : torch.Tensor of shape (n,)
+    Class indices (0 and 1 for a binary task).
+sample_weight : torch.Tensor of shape (n,), default=None
+    Example weights; None weighs every example 1.
+
+Returns
+-------
+torch.Tensor
+    A scalar.
+""",
 }
