@@ -319,3 +319,76 @@ def test_estimators_per_data_set_own_splits_and_more_scores(tmp_path):
     assert other.n_cached_ == 0
     with pytest.raises(TypeError, match=r"estimators\('weak', data\)\['x'\] is not a scikit"):
         Benchmark(lambda name, data: {"x": 1}, datasets, progress=False).run()
+
+
+# ----------------------------------------------------------- leftover .part files
+
+
+def _part(folder, target, pid, host):
+    path = folder / f"{target}.0123abcd.{pid}@{host}.part"
+    path.write_text("{half a cell")
+    return path
+
+
+def test_opening_a_folder_removes_part_files_of_dead_writers_only(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from imbnn.benchmark._cache import STALE_PART_SECONDS, CellCache, _host
+
+    cells = tmp_path / "cells"
+    cells.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # its process id is free now
+    host = _host()
+    old = time.time() - STALE_PART_SECONDS - 60
+    removed = {
+        "dead writer, this host": _part(cells, "a.json", dead.pid, host),
+        "dead writer's table": _part(tmp_path, "results.csv", dead.pid, host),
+        "another host, a day old": _part(cells, "b.json", 1, "elsewhere"),
+        "unknown writer, a day old": cells / "c.json.part",
+    }
+    kept = {
+        "live writer (this process)": _part(cells, "d.json", os.getpid(), host),
+        "live writer, old file": _part(cells, "e.json", os.getpid(), host),
+        "another host, fresh": _part(cells, "f.json", 1, "elsewhere"),
+        "unknown writer, fresh": cells / "g.json.part",
+        "a cell": cells / "h.json",
+    }
+    removed["unknown writer, a day old"].write_text("")
+    kept["unknown writer, fresh"].write_text("")
+    kept["a cell"].write_text("{}")
+    for path in (
+        removed["another host, a day old"],
+        removed["unknown writer, a day old"],
+        kept["live writer, old file"],
+    ):
+        os.utime(path, (old, old))
+    cache = CellCache(tmp_path)
+    assert sorted(cache.removed_parts) == sorted(removed.values())
+    assert [name for name, path in removed.items() if path.exists()] == []
+    assert [name for name, path in kept.items() if not path.exists()] == []
+    # Opening the folder again finds nothing more to remove.
+    assert CellCache(tmp_path).removed_parts == []
+
+
+def test_part_files_are_named_after_their_writer(tmp_path, monkeypatch):
+    import os
+
+    from imbnn.benchmark import _cache
+
+    seen = []
+    real_replace = os.replace
+
+    def replace(source, target):
+        seen.append(source)
+        real_replace(source, target)
+
+    monkeypatch.setattr(_cache.os, "replace", replace)
+    _cache.atomic_write_text(tmp_path / "x.json", "{}")
+    match = _cache._PART.search(seen[0].name)
+    assert match is not None and seen[0].name.startswith("x.json.")
+    assert (int(match["pid"]), match["host"]) == (os.getpid(), _cache._host())
+    assert (tmp_path / "x.json").read_text() == "{}" and not list(tmp_path.glob("*.part"))

@@ -271,3 +271,27 @@ def test_a_killed_run_resumes_with_the_results_of_a_whole_run(harness):
     assert "cached 3" in out or _source_changed(source)
     results = pd.read_csv(output / "results.csv").drop(columns=TIMES)
     pd.testing.assert_frame_equal(results, harness.reference())
+
+
+def test_a_writer_killed_mid_write_leaves_a_part_file_the_next_run_removes(tmp_path):
+    # The writer dies between writing its temporary file and moving it into place.
+    writer = textwrap.dedent(
+        """
+        import os, signal, sys
+        from pathlib import Path
+        from imbnn.benchmark import _cache
+
+        os.replace = lambda source, target: os.kill(os.getpid(), signal.SIGKILL)
+        _cache.atomic_write_text(Path(sys.argv[1]) / "cells" / "x.json", "{}")
+        """
+    )
+    (tmp_path / "cells").mkdir()
+    environment = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS="1")
+    killed = subprocess.run([sys.executable, "-c", writer, str(tmp_path)], env=environment)
+    assert killed.returncode == -signal.SIGKILL
+    left = list((tmp_path / "cells").glob("*.part"))
+    assert len(left) == 1 and left[0].read_text() == "{}"
+    from imbnn.benchmark._cache import CellCache
+
+    assert CellCache(tmp_path).removed_parts == left
+    assert not list(tmp_path.rglob("*.part"))

@@ -3,7 +3,9 @@
 Any number of processes may share a folder. Every file is written under a name of
 its own (process id and a random suffix) and moved into place with ``os.replace``,
 which is atomic: a reader sees the old file or the new one, never half of one, and
-two writers never collide. The tables are rewritten under a lock, from what is
+two writers never collide. A writer killed between writing and moving leaves its
+temporary ``.part`` file behind; opening the folder removes those whose writer is
+gone (see :func:`remove_stale_parts`). The tables are rewritten under a lock, from what is
 already there plus the cells of the run, so runs add to each other's results.
 """
 
@@ -12,6 +14,9 @@ import json
 import os
 import re
 import secrets
+import socket
+import sys
+import time
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -20,13 +25,76 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["CellCache", "cell_problem", "write_tables", "TABLE_FILES"]
+__all__ = ["CellCache", "cell_problem", "remove_stale_parts", "write_tables", "TABLE_FILES"]
 
 TABLE_FILES = ("results.csv", "history.csv", "roc.csv")
 
+# A temporary file is named after its writer, "<target>.<random>.<pid>@<host>.part", so
+# that a later process can tell whether the writer still runs. Processes on several
+# machines may share a folder (a network drive, a Dask cluster): a process id is only
+# meaningful on its own host.
+_PART = re.compile(r"\.[0-9a-f]+\.(?P<pid>\d+)@(?P<host>[A-Za-z0-9-]+)\.part$")
+#: A temporary file of another host (or of an unknown writer) untouched this long is
+#: stale: writing one takes well under a second.
+STALE_PART_SECONDS = 24 * 3600
+
+
+def _host():
+    return re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()) or "host"
+
 
 def _temporary(path):
-    return path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    return path.with_name(
+        f"{path.name}.{secrets.token_hex(4)}.{os.getpid()}@{_host()}.part"
+    )
+
+
+def _process_is_alive(pid):
+    if sys.platform == "win32":  # pragma: no cover - os.kill(pid, 0) would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_parts(folder, max_age=STALE_PART_SECONDS):
+    """Remove the temporary ``.part`` files in ``folder`` whose writer is gone.
+
+    A file written by a process of this host is removed when that process no longer
+    exists (a process id reused by another process keeps the file: the safe side).
+    A file of another host, or one not named by this module, is removed only when
+    it has not been modified for ``max_age`` seconds, since its writer cannot be
+    checked from here. A live writer's file is therefore never removed.
+
+    Parameters
+    ----------
+    folder : path
+    max_age : float, default=STALE_PART_SECONDS (one day)
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    removed = []
+    host, now = _host(), time.time()
+    for path in Path(folder).glob("*.part"):
+        match = _PART.search(path.name)
+        try:
+            if match is not None and match["host"] == host:
+                stale = not _process_is_alive(int(match["pid"]))
+            else:
+                stale = now - path.stat().st_mtime > max_age
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # its writer moved it into place, or another process removed it
+            continue
+    return removed
 
 
 def atomic_write_text(path, text):
@@ -98,12 +166,19 @@ def cell_problem(result):
 
 
 class CellCache:
-    """One JSON file per finished cell under ``<output>/cells``; nothing when output is None."""
+    """One JSON file per finished cell under ``<output>/cells``; nothing when output is None.
+
+    Opening a folder removes the temporary files that killed writers left in it and
+    in ``output`` (:func:`remove_stale_parts`); they are listed in ``removed_parts``.
+    """
 
     def __init__(self, output):
         self.folder = None if output is None else Path(output) / "cells"
+        self.removed_parts = []
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
+            for folder in (self.folder, self.folder.parent):
+                self.removed_parts += remove_stale_parts(folder)
         self.damaged = []
 
     @staticmethod
