@@ -206,7 +206,7 @@ def _prepared(estimator):
 def network_params(config, n_train, n_positive):
     """Constructor parameters of a network from a configuration, for one training fold.
 
-    ``config`` holds estimator parameters plus three realised mechanisms:
+    ``config`` holds estimator parameters plus four realised mechanisms:
 
     - ``patience_steps`` (int): patience counted in optimiser steps. The patience
       in epochs is ``max(patience, ceil(patience_steps / batches_per_epoch))`` with
@@ -216,6 +216,10 @@ def network_params(config, n_train, n_positive):
     - ``train_steps`` (int): no validation split and a fixed budget of optimiser
       steps, ``max_epochs = max(1, round(train_steps / batches_per_epoch))`` with
       ``batches_per_epoch = ceil(n_train / batch_size)``; the last epoch is kept.
+    - ``positives_per_batch`` (int ``p``): the batch size that holds about ``p``
+      positives, ``ceil(p * n_train / n_positive)`` rows, at least 32; the full
+      batch (``batch_size=-1``) where that reaches the training rows left after the
+      validation split.
     - ``schedule``: None; ``"cosine"`` (the learning rate follows a cosine from
       ``lr`` down to 0 over ``max_epochs`` epochs, updated every epoch); or
       ``"plateau"`` (divided by 5 when the validation ROC AUC has not improved for
@@ -229,7 +233,13 @@ def network_params(config, n_train, n_positive):
     train_steps = params.pop("train_steps", None)
     schedule = params.pop("schedule", None)
     plateau_patience = params.pop("plateau_patience", 5)
+    positives_per_batch = params.pop("positives_per_batch", None)
     params.setdefault("random_state", SEED)
+    if positives_per_batch is not None:
+        fraction = params.get("validation_fraction", 0.1)
+        n_subtrain = n_train - math.ceil(fraction * n_train)
+        batch_size = max(32, math.ceil(positives_per_batch * n_train / max(n_positive, 1)))
+        params["batch_size"] = -1 if batch_size >= n_subtrain else batch_size
     if patience_steps is not None:
         fraction = params.get("validation_fraction", 0.1)
         n_subtrain = n_train - math.ceil(fraction * n_train)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from imbnn.estimators import BestEpochsWeightAveraging, SmoothedValidationScore
 from imbnn.networks import MLP
 
 _PANEL = Path(__file__).resolve().with_name("panel.py")
@@ -96,6 +97,23 @@ STUDIES = {
     "aum_vf2_p20": {"aum": dict(lr=1e-2, validation_fraction=0.2, patience=20)},
     "aum_outnorm": {"aum": dict(lr=1e-2, module=OutputStandardisedMLP)},
     "aum_outnorm_lr3e-3": {"aum": dict(lr=3e-3, module=OutputStandardisedMLP)},
+    # Second round, AUM only (docs/user_guide/defaults.rst, "Second round: AUM"); every
+    # configuration gives lr=1e-2, the current default, explicitly.
+    "aum2_default": {"aum": dict(lr=1e-2)},
+    # positives in a batch: the stratified sampler's top-up, the batch size, or a batch
+    # size tied to the positives (panel.network_params)
+    "aum2_mpc4": {"aum": dict(lr=1e-2, min_per_class=4)},
+    "aum2_mpc8": {"aum": dict(lr=1e-2, min_per_class=8)},
+    "aum2_mpc16": {"aum": dict(lr=1e-2, min_per_class=16)},
+    "aum2_b1024": {"aum": dict(lr=1e-2, batch_size=1024)},
+    "aum2_b64": {"aum": dict(lr=1e-2, batch_size=64)},
+    "aum2_ppb8": {"aum": dict(lr=1e-2, positives_per_batch=8)},
+    "aum2_ppb32": {"aum": dict(lr=1e-2, positives_per_batch=32)},
+    # the epoch choice with few validation positives
+    "aum2_smooth3": {"aum": dict(lr=1e-2, callbacks=[SmoothedValidationScore(3)])},
+    "aum2_smooth5": {"aum": dict(lr=1e-2, callbacks=[SmoothedValidationScore(5)])},
+    "aum2_avg3": {"aum": dict(lr=1e-2, callbacks=[BestEpochsWeightAveraging(3)])},
+    "aum2_avg5": {"aum": dict(lr=1e-2, callbacks=[BestEpochsWeightAveraging(5)])},
     # ALM-specific
     "alm_mu": {"alm": dict(lr=1e-2, base_loss="weighted_bce", mu=1e-2, delta=1.0)},
 }

@@ -51,6 +51,17 @@ def test_fixed_step_budget(panel):
     assert (params["validation_fraction"], params["max_epochs"]) == (0.0, 250)
 
 
+def test_batch_size_from_positives(panel):
+    # 8,000 rows with 80 positives: 16 positives a batch need 1,600 rows.
+    params = panel.network_params(dict(positives_per_batch=16), n_train=8000, n_positive=80)
+    assert params["batch_size"] == 1600 and "positives_per_batch" not in params
+    # 10% positives: 4 positives are 40 rows; at least 32 rows.
+    assert panel.network_params(dict(positives_per_batch=4), 1000, 100)["batch_size"] == 40
+    assert panel.network_params(dict(positives_per_batch=1), 1000, 100)["batch_size"] == 32
+    # 300 rows with 15 positives: 32 positives need more than the 270 training rows.
+    assert panel.network_params(dict(positives_per_batch=32), 300, 15)["batch_size"] == -1
+
+
 def test_cosine_schedule_reaches_zero(panel):
     from imbnn.estimators import NetClassifier
 

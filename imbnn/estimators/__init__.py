@@ -7,13 +7,16 @@ from ._base import BaseNetClassifier
 from ._featureless import FeaturelessClassifier
 from ._net import NetClassifier
 from ._remix import ReMixClassifier
+from ._weight_averaging import BestEpochsWeightAveraging, SmoothedValidationScore
 
 __all__ = [
     "ALMClassifier",
     "AUMClassifier",
     "AUMLinearClassifier",
     "BaseNetClassifier",
+    "BestEpochsWeightAveraging",
     "FeaturelessClassifier",
     "NetClassifier",
     "ReMixClassifier",
+    "SmoothedValidationScore",
 ]
