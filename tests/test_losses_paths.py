@@ -1,7 +1,7 @@
 """Each fast path of the exact losses against brute force, on both sides of its switch.
 
-The paths: the integer (radix) sort of float scores, AUM's no-ties gradient and its
-general gradient at ties, and the dense O(n+ n-) small-batch form of the pairwise
+The paths: the integer (radix) sort of float scores, AUM's kernel on numpy views
+and on torch tensors, its no-ties gradient and its general gradient at ties, and the dense O(n+ n-) small-batch form of the pairwise
 losses against their O(n log n) / chunked large-batch forms.
 """
 
@@ -17,6 +17,7 @@ from imbnn.losses import (
     aum_with_gradient,
 )
 from imbnn.losses import _aum, _pairwise, _sort
+from imbnn.losses._namespaces import NUMPY, TORCH, numpy_views
 from imbnn.losses._sort import sort_descending, sort_order
 
 
@@ -33,6 +34,13 @@ def sort_path(request, monkeypatch):
     pad, radix = SORT_PATHS[request.param]
     monkeypatch.setattr(_sort, "_PAD_MIN_ROWS", pad)
     monkeypatch.setattr(_sort, "_RADIX_MIN_ROWS", radix)
+    return request.param
+
+
+@pytest.fixture(params=["numpy", "torch"])
+def aum_kernel(request, monkeypatch):
+    """Run a test with AUM's kernel on numpy views, and on the tensors, at every size."""
+    monkeypatch.setattr(_aum, "_NUMPY_MAX_ROWS", 10**9 if request.param == "numpy" else -1)
     return request.param
 
 
@@ -135,7 +143,7 @@ def aum_data(n, ties, seed, weighted):
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("variant", ["rate", "count"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_aum_paths_match_finite_differences(ties, weighted, variant, dtype, sort_path):
+def test_aum_paths_match_finite_differences(ties, weighted, variant, dtype, sort_path, aum_kernel):
     n = 120
     seed = int(ties) + 2 * int(weighted)
     scores, labels, weights = aum_data(n, ties, seed=seed, weighted=weighted)
@@ -154,7 +162,8 @@ def test_aum_paths_match_finite_differences(ties, weighted, variant, dtype, sort
     np.testing.assert_allclose(x.grad.numpy(), expected_gradient, atol=tolerance * scale)
 
 
-def test_aum_no_ties_path_and_tied_path_agree_without_ties():
+@pytest.mark.parametrize("xp", [NUMPY, TORCH], ids=["numpy", "torch"])
+def test_aum_no_ties_path_and_tied_path_agree_without_ties(xp):
     # The general (tied) gradient must reduce to the no-ties formula when every group has one score.
     generator = torch.Generator().manual_seed(3)
     scores = torch.randn(500, generator=generator, dtype=torch.float64)
@@ -162,16 +171,57 @@ def test_aum_no_ties_path_and_tied_path_agree_without_ties():
     weight = torch.rand(500, generator=generator, dtype=torch.float64) + 0.1
     _, gradient = aum_with_gradient(scores, positive, weight)
     s, order = torch.sort(scores, descending=True)
-    negative_step, positive_step, fn_total = _aum._class_steps(positive, weight, "rate")
+    negative_step, positive_step, fn_total = _aum._class_steps(TORCH, positive, weight, "rate")
     steps = torch.tensor([negative_step, positive_step], dtype=torch.float64)
     step = steps[positive[order].long()] * weight[order]
     fp_step = torch.where(positive[order], 0.0, step)
     d = step.cumsum(0) - fn_total
-    tied = _aum._tied_gradient(torch.diff(s), d, step, fp_step, fn_total)
+    arrays = [torch.diff(s), d, step, fp_step]
+    if xp is NUMPY:
+        arrays = numpy_views(*arrays)
+    tied = torch.as_tensor(_aum._tied_gradient(xp, *arrays, fn_total))
     torch.testing.assert_close(gradient[order], tied, rtol=0, atol=1e-12)
 
 
-def test_aum_large_batch_matches_autograd_without_ties_and_float64_with_ties():
+@pytest.mark.parametrize("n", [2, 255, 256, 257])
+@pytest.mark.parametrize("ties", [False, True])
+def test_aum_numpy_and_torch_kernels_agree(n, ties, monkeypatch):
+    # Around a mini-batch's size, with and without ties, weighted and not, both variants.
+    generator = torch.Generator().manual_seed(n)
+    scores = torch.randn(n, generator=generator)
+    if ties:
+        scores = torch.round(scores * 2) / 2
+    positive = torch.rand(n, generator=generator) < 0.3
+    positive[:2] = torch.tensor([False, True])
+    weight = torch.rand(n, generator=generator) + 0.1
+    for variant in ("rate", "count"):
+        for w in (None, weight):
+            results = {}
+            for path, limit in (("numpy", 10**9), ("torch", -1)):
+                monkeypatch.setattr(_aum, "_NUMPY_MAX_ROWS", limit)
+                results[path] = aum_with_gradient(scores, positive, w, variant)
+            (value_np, gradient_np), (value_torch, gradient_torch) = results.values()
+            assert value_np.dtype == value_torch.dtype == torch.float32
+            assert value_np.shape == value_torch.shape == ()
+            # float32 sums in another order: a few ulps of n terms apart.
+            torch.testing.assert_close(value_np, value_torch, rtol=1e-5, atol=1e-6)
+            torch.testing.assert_close(gradient_np, gradient_torch, rtol=0, atol=1e-5)
+
+
+def test_aum_kernel_switch_follows_device_dtype_and_size():
+    assert _aum._NUMPY_MAX_ROWS >= 4096  # a mini-batch runs on numpy views
+    from imbnn.losses._namespaces import use_numpy
+
+    assert use_numpy(torch.zeros(256), _aum._NUMPY_MAX_ROWS)
+    assert use_numpy(torch.zeros(256, dtype=torch.float64), _aum._NUMPY_MAX_ROWS)
+    assert not use_numpy(torch.zeros(256, dtype=torch.bfloat16), _aum._NUMPY_MAX_ROWS)
+    assert not use_numpy(torch.zeros(_aum._NUMPY_MAX_ROWS + 1), _aum._NUMPY_MAX_ROWS)
+    scores = torch.tensor([0.5, 0.5, -1.0], dtype=torch.bfloat16, requires_grad=True)
+    AUMLoss()(scores, torch.tensor([1, 0, 0])).backward()  # the torch kernel, in bfloat16
+    assert scores.grad.dtype == torch.bfloat16
+
+
+def test_aum_large_batch_matches_autograd_without_ties_and_float64_with_ties(aum_kernel):
     # Above the integer sort's switch: without ties autograd through a sort is exact.
     generator = torch.Generator().manual_seed(4)
     n = 2**15 + 100
