@@ -114,6 +114,19 @@ STUDIES = {
     "aum2_smooth5": {"aum": dict(lr=1e-2, callbacks=[SmoothedValidationScore(5)])},
     "aum2_avg3": {"aum": dict(lr=1e-2, callbacks=[BestEpochsWeightAveraging(3)])},
     "aum2_avg5": {"aum": dict(lr=1e-2, callbacks=[BestEpochsWeightAveraging(5)])},
+    # formed from the results above by the round's written rule: the count variant with
+    # the best candidate (aum2_avg5), and the best batch candidate (aum2_mpc16) with
+    # the best epoch-choice candidate (aum2_avg5), in both variants
+    "aum2_count_best": {
+        "aum": dict(lr=1e-2, variant="count", callbacks=[BestEpochsWeightAveraging(5)])
+    },
+    "aum2_combo": {
+        "aum": dict(lr=1e-2, min_per_class=16, callbacks=[BestEpochsWeightAveraging(5)])
+    },
+    "aum2_combo_count": {
+        "aum": dict(lr=1e-2, variant="count", min_per_class=16,
+                    callbacks=[BestEpochsWeightAveraging(5)])
+    },
     # ALM-specific
     "alm_mu": {"alm": dict(lr=1e-2, base_loss="weighted_bce", mu=1e-2, delta=1.0)},
 }
