@@ -59,23 +59,28 @@ def _newton_platt(z, target, weight, intercept, max_iter=50):
 
     Platt's smoothed targets keep the loss strictly convex with a finite minimum, so
     a few Newton steps (each O(n), with step halving) replace a quasi-Newton fit.
-    Returns None when it does not converge.
+    Each trial point costs one logistic pass: the loss is written with one
+    ``log_expit``, and the probabilities of an accepted point are those of its
+    loss. Returns None when it does not converge.
     """
-    params = np.array([0.0, intercept])
+    weighted_misses = weight * (1 - target)
 
-    def loss(params):
+    def loss_and_probability(params):
         logit = params[0] * z + params[1]
-        return -(weight * (target * log_expit(logit) + (1 - target) * log_expit(-logit))).sum()
+        log_p = log_expit(logit)
+        # -(t log p + (1 - t) log(1 - p)), with log(1 - p) = log p - logit.
+        return weighted_misses @ logit - weight @ log_p, log_p
 
-    current = loss(params)
+    params = np.array([0.0, intercept])
+    current, log_p = loss_and_probability(params)
     for _ in range(max_iter):
-        p = expit(params[0] * z + params[1])
+        p = np.exp(log_p)
         residual = weight * (p - target)
-        gradient = np.array([(residual * z).sum(), residual.sum()])
+        gradient = np.array([residual @ z, residual.sum()])
         curvature = weight * p * (1 - p)
+        curvature_z = curvature * z
         hessian = np.array(
-            [[(curvature * z * z).sum(), (curvature * z).sum()],
-             [(curvature * z).sum(), curvature.sum()]]
+            [[curvature_z @ z, curvature_z.sum()], [curvature_z.sum(), curvature.sum()]]
         )
         try:
             step = np.linalg.solve(hessian, gradient)
@@ -84,14 +89,14 @@ def _newton_platt(z, target, weight, intercept, max_iter=50):
         scale = 1.0
         while scale > 1e-8:
             candidate = params - scale * step
-            value = loss(candidate)
+            value, candidate_log_p = loss_and_probability(candidate)
             if value <= current:
                 break
             scale /= 2
         else:
             return params
         converged = abs(current - value) <= 1e-12 * max(1.0, abs(value))
-        params, current = candidate, value
+        params, current, log_p = candidate, value, candidate_log_p
         if converged or np.abs(gradient).max() < 1e-10:
             return params
     return None

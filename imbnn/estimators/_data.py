@@ -27,6 +27,17 @@ def _as_index(rows, device):
     return torch.from_numpy(np.ascontiguousarray(rows, dtype=np.int64)).to(device)
 
 
+def _take_rows(tensor, rows):
+    """``tensor[rows]`` for a slice or a long tensor of row positions.
+
+    ``index_select`` is a third of the cost of advanced indexing at a batch of 256
+    rows (torch 2.13, CPU), and a batch is gathered on every training step.
+    """
+    if isinstance(rows, slice):
+        return tensor[rows]
+    return tensor.index_select(0, rows)
+
+
 class TensorData(Dataset):
     """Features, encoded targets, sample weights and row indices of one fit.
 
@@ -60,7 +71,7 @@ class TensorData(Dataset):
                 rows = rows.cpu().numpy()
             dense = self.X[rows].toarray()
             return torch.from_numpy(dense).to(self.device)
-        return self.X[rows]
+        return _take_rows(self.X, rows)
 
     def subset(self, rows):
         """The rows ``rows`` (an integer array or a slice) as a new ``TensorData``."""
@@ -81,9 +92,11 @@ class TensorData(Dataset):
         rows = _as_index(rows, self.device)
         identity = self._identity_index and isinstance(rows, torch.Tensor)
         info = {
-            "y": None if self.y is None else self.y[rows],
-            "sample_weight": None if self.sample_weight is None else self.sample_weight[rows],
-            "index": rows if identity else self.index[rows],
+            "y": None if self.y is None else _take_rows(self.y, rows),
+            "sample_weight": None
+            if self.sample_weight is None
+            else _take_rows(self.sample_weight, rows),
+            "index": rows if identity else _take_rows(self.index, rows),
         }
         return self._rows_of_X(rows), info
 
