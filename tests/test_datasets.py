@@ -1,4 +1,4 @@
-"""Data loaders, the checked download, and make_imbalanced."""
+"""Data loaders, the checked download, make_imbalanced and make_imbalanced_subsets."""
 
 import gzip
 import hashlib
@@ -20,6 +20,7 @@ from imbnn.datasets import (
     load_ozone,
     load_usps,
     make_imbalanced,
+    make_imbalanced_subsets,
 )
 from imbnn.datasets import _loaders
 from imbnn.datasets._fetch import RemoteFile, fetch_file
@@ -356,3 +357,63 @@ def test_make_imbalanced_too_many_minority_classes_for_the_proportion():
         make_imbalanced(
             np.zeros((250, 1)), y, minority_classes=[1, 2, 3], minority_proportion=0.4, binary=False
         )
+
+
+# ------------------------------------------------------------ make_imbalanced_subsets
+
+
+def test_imbalanced_subsets_halve_each_class_and_down_sample_the_unbalanced_half():
+    counts = {0: 400, 1: 301, 2: 200, 3: 101}
+    y = _labels(counts)
+    X = np.arange(len(y))[:, None] * 10.0  # each row says where it came from
+    task = make_imbalanced_subsets(
+        X, y, minority_classes=[0, 2], minority_proportion=0.05, random_state=3
+    )
+    balanced, unbalanced = task.subset == "balanced", task.subset == "unbalanced"
+    np.testing.assert_array_equal(task.data[:, 0], task.indices * 10.0)
+    np.testing.assert_array_equal(task.original_target, y[task.indices])
+    np.testing.assert_array_equal(task.target, np.isin(y[task.indices], [0, 2]))
+    assert len(np.unique(task.indices)) == len(task.indices)  # the halves are disjoint
+    # The balanced half keeps the larger half of every class, in the original order.
+    assert np.bincount(task.original_target[balanced]).tolist() == [200, 151, 100, 51]
+    assert np.all(np.diff(task.indices[balanced]) > 0)
+    # The unbalanced half: the majority's smaller halves; the minority at 5% of the
+    # half, floor(0.05 * 200 / 0.95) = 10 rows shared 200:100 by largest remainders.
+    assert np.bincount(task.original_target[unbalanced]).tolist() == [7, 150, 3, 50]
+    assert task.target[unbalanced].mean() == pytest.approx(10 / 210)
+    again = make_imbalanced_subsets(
+        X, y, minority_classes=[0, 2], minority_proportion=0.05, random_state=3
+    )
+    np.testing.assert_array_equal(again.indices, task.indices)
+    other = make_imbalanced_subsets(
+        X, y, minority_classes=[0, 2], minority_proportion=0.05, random_state=4
+    )
+    assert not np.array_equal(other.indices, task.indices)
+
+
+def test_imbalanced_subsets_of_a_random_sample_are_the_soak_reproduction_sampling():
+    # The sampling benchmarks/reproduce_aum_soak.py did before it called this function.
+    y = _labels({label: 150 + 7 * label for label in range(10)})
+    X = np.arange(len(y))[:, None]
+    seed, n_rows, even = 1, 900, [0, 2, 4, 6, 8]
+    rng = np.random.RandomState(seed)
+    keep = np.sort(rng.choice(len(y), n_rows, replace=False))
+    digit = y[keep]
+    half = np.zeros(len(digit), dtype=bool)
+    for label in np.unique(digit):
+        rows = np.flatnonzero(digit == label)
+        half[rng.choice(rows, len(rows) // 2, replace=False)] = True
+    _, _, kept = make_imbalanced(
+        X[keep][half], digit[half], minority_classes=even, minority_proportion=0.01,
+        random_state=seed, return_indices=True,
+    )
+    expected = keep[np.concatenate([np.flatnonzero(~half), np.flatnonzero(half)[kept]])]
+    task = make_imbalanced_subsets(
+        X, y, minority_classes=even, minority_proportion=0.01, n_samples=n_rows,
+        random_state=seed,
+    )
+    np.testing.assert_array_equal(task.indices, expected)
+    assert (task.subset == "balanced").sum() == (~half).sum()
+    with pytest.raises(ValueError, match="n_samples=2000 is more than the"):
+        make_imbalanced_subsets(X, y, minority_classes=even, minority_proportion=0.01,
+                                n_samples=2000)

@@ -7,7 +7,7 @@ sha256 checked; without network the error names the file and where to put it.
 """
 
 from ._fetch import get_data_home
-from ._imbalance import make_imbalanced
+from ._imbalance import make_imbalanced, make_imbalanced_subsets
 from ._loaders import (
     IMBALANCED_LEARN_DATASETS,
     load_coil2000,
@@ -34,4 +34,5 @@ __all__ = [
     "load_ozone",
     "load_usps",
     "make_imbalanced",
+    "make_imbalanced_subsets",
 ]

@@ -3,12 +3,12 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_array, column_or_1d
 
 from ..utils._compat import Interval, StrOptions, validate_params
 
-__all__ = ["make_imbalanced"]
+__all__ = ["make_imbalanced", "make_imbalanced_subsets"]
 
 
 @validate_params(
@@ -222,3 +222,99 @@ def _allocate(total, counts):
     order = np.argsort(-(exact - sizes), kind="stable")
     sizes[order[:remainder]] += 1
     return sizes
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "minority_classes": ["array-like"],
+        "minority_proportion": [Interval(Real, 0, 1, closed="neither")],
+        "n_samples": [Interval(Integral, 2, None, closed="left"), None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_imbalanced_subsets(
+    X, y, *, minority_classes, minority_proportion, n_samples=None, random_state=None
+):
+    """Two subsets of a data set, one balanced as it is and one made imbalanced, for SOAK.
+
+    The task of the SOAK experiments (Hocking et al., arXiv:2410.08643; Hocking's AUM
+    talk, 2025), for :class:`~imbnn.model_selection.SameOtherAllCV`: the rows are
+    split at random into two halves, half of each original class in each (the odd
+    row of a class goes to the balanced half); in the "unbalanced" half the
+    ``minority_classes`` are down-sampled by :func:`make_imbalanced` to make up
+    ``minority_proportion`` of it. The label is 1 for the minority classes, 0 for
+    the others.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Original labels (e.g. the digits 0-9).
+    minority_classes : array-like
+        Labels of ``y`` that make the positive class (e.g. ``[0, 2, 4, 6, 8]``).
+    minority_proportion : float in (0, 1)
+        Their share of the unbalanced half (e.g. 0.01).
+    n_samples : int, default=None
+        First keep this many rows drawn at random (a smaller version of the task).
+    random_state : int, RandomState instance or None, default=None
+        An int seeds the halving, and separately the down-sampling, with that seed.
+
+    Returns
+    -------
+    Bunch
+        ``data`` (the balanced half's rows, then the unbalanced half's, each in
+        their original order), ``target`` (1 = minority classes), ``subset``
+        ("balanced" or "unbalanced" per row), ``original_target`` (the labels of
+        ``y``) and ``indices`` (the rows' positions in ``X``): ready for
+        :class:`~imbnn.benchmark.Benchmark` with a ``SameOtherAllCV``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from imbnn.datasets import make_imbalanced_subsets
+    >>> X, y = load_digits(return_X_y=True)
+    >>> task = make_imbalanced_subsets(
+    ...     X, y, minority_classes=[0, 2, 4, 6, 8], minority_proportion=0.05, random_state=0)
+    >>> [(name, int((task.subset == name).sum()), int(task.target[task.subset == name].sum()))
+    ...  for name in ("balanced", "unbalanced")]
+    [('balanced', 901, 447), ('unbalanced', 475, 23)]
+    """
+    X = check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False)
+    y = column_or_1d(y)
+    if len(y) != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels.")
+    rng = check_random_state(random_state)
+    indices = np.arange(len(y))
+    if n_samples is not None:
+        if n_samples > len(y):
+            raise ValueError(f"n_samples={n_samples} is more than the {len(y)} rows of X.")
+        indices = np.sort(rng.choice(len(y), n_samples, replace=False))
+    labels = y[indices]
+    unbalanced = np.zeros(len(indices), dtype=bool)
+    for label in np.unique(labels):
+        rows = np.flatnonzero(labels == label)
+        unbalanced[rng.choice(rows, len(rows) // 2, replace=False)] = True
+    # An int seeds the down-sampling afresh, so that it does not depend on how many
+    # draws the halving took; a RandomState goes on with its stream.
+    _, _, kept = make_imbalanced(
+        indices[unbalanced].reshape(-1, 1),
+        labels[unbalanced],
+        minority_classes=minority_classes,
+        minority_proportion=minority_proportion,
+        random_state=random_state if isinstance(random_state, Integral) else rng,
+        return_indices=True,
+    )
+    rows = indices[np.concatenate([np.flatnonzero(~unbalanced), np.flatnonzero(unbalanced)[kept]])]
+    n_balanced = int((~unbalanced).sum())
+    subset = np.array(["balanced"] * n_balanced + ["unbalanced"] * len(kept))
+    return Bunch(
+        data=X[rows],
+        target=np.isin(y[rows], np.asarray(minority_classes)).astype(np.int64),
+        subset=subset,
+        original_target=y[rows],
+        indices=rows,
+    )
