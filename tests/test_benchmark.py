@@ -485,3 +485,42 @@ def test_cell_files_are_plain_json(tmp_path):
     ).run()
     cell = json.loads(sorted((tmp_path / "cells").glob("*.json"))[0].read_text())
     assert cell["info"]["estimator"] == "featureless" and cell["scores"]["test_roc_auc"] == 0.5
+
+
+def test_kept_predictions_are_the_probabilities_of_the_one_fit_of_each_training_set(tmp_path):
+    X, y = make_classification(n_samples=240, weights=[0.7], random_state=4)
+    rows = np.random.default_rng(0).permutation(len(y))
+    train, validation, test = rows[:120], rows[120:180], rows[180:]
+    model = LogisticRegression(C=0.3)
+    data = {"task": {"data": X, "target": y, "cv": [(train, validation), (train, test)]}}
+    _CountingLogistic.fits = 0
+    bench = Benchmark(
+        {"logistic": _CountingLogistic(C=0.3)}, data, output=tmp_path, keep_predictions=True,
+        progress=False,
+    )
+    bench.run()
+    assert _CountingLogistic.fits == 1  # the validation and the test rows share the fit
+    fitted = clone(model).fit(X[train], y[train])
+    predictions = bench.predictions_
+    assert list(predictions.columns) == [
+        "dataset", "estimator", "split", "row", "proba_0", "proba_1"
+    ]
+    for split, part in ((0, validation), (1, test)):
+        rows_of_split = predictions[predictions["split"] == split]
+        np.testing.assert_array_equal(rows_of_split["row"], part)
+        np.testing.assert_allclose(
+            rows_of_split[["proba_0", "proba_1"]], fitted.predict_proba(X[part]), rtol=1e-12
+        )
+    # From the cache: the same probabilities, no fit.
+    again = Benchmark(
+        {"logistic": _CountingLogistic(C=0.3)}, data, output=tmp_path, keep_predictions=True,
+        progress=False,
+    )
+    again.run()
+    assert again.n_cached_ == 2 and _CountingLogistic.fits == 1
+    pd.testing.assert_frame_equal(again.predictions_, predictions)
+    # A cell cached without its predictions is not reused for a run that keeps them.
+    plain = Benchmark({"logistic": _CountingLogistic(C=0.3)}, data, output=tmp_path,
+                      progress=False)
+    assert set(plain.grid()["fingerprint"]).isdisjoint(again.grid()["fingerprint"])
+    assert not hasattr(plain, "predictions_")

@@ -187,6 +187,7 @@ def run_cell(
     record_history=True,
     on_error="raise",
     scoring=None,
+    keep_predictions=False,
 ):
     """Fit a clone of ``estimator`` on rows ``train`` and score it on each of ``tests``.
 
@@ -205,14 +206,18 @@ def run_cell(
     on_error : {"raise", "record"}, default="raise"
     scoring : dict of str to scorer, default=None
         More scores, stored as ``test_<name>``.
+    keep_predictions : bool, default=False
+        Also return the test rows' ``predict_proba``.
 
     Returns
     -------
     list of dict, one per test set
         ``scores`` (a flat dict of metrics and timings), ``history`` (a list of
         per-epoch dicts, possibly empty), ``roc`` (``fpr``, ``tpr``, ``threshold``
-        lists for binary tasks, else None) and ``error`` (None, or the traceback
-        when ``on_error="record"`` and the fit or scoring failed).
+        lists for binary tasks, else None), ``error`` (None, or the traceback
+        when ``on_error="record"`` and the fit or scoring failed) and, with
+        ``keep_predictions``, ``predictions`` (``classes`` and ``proba``, one list
+        per test row).
 
     Raises
     ------
@@ -226,7 +231,9 @@ def run_cell(
         _INTERRUPTED.clear()
     try:
         with interrupt_guard():
-            outcome = _run_cell(estimator, X, y, train, tests, record_history, scoring)
+            outcome = _run_cell(
+                estimator, X, y, train, tests, record_history, scoring, keep_predictions
+            )
     except Exception:
         if _INTERRUPTED.is_set():
             raise KeyboardInterrupt from None
@@ -239,7 +246,7 @@ def run_cell(
     return outcome
 
 
-def _run_cell(estimator, X, y, train, tests, record_history, scoring):
+def _run_cell(estimator, X, y, train, tests, record_history, scoring, keep_predictions):
     scorers = {name: check_scoring(None, scorer) for name, scorer in (scoring or {}).items()}
     estimator = clone(estimator)
     final = final_estimator(estimator)
@@ -262,7 +269,13 @@ def _run_cell(estimator, X, y, train, tests, record_history, scoring):
         for name, scorer in scorers.items():
             scores[f"test_{name}"] = float(scorer(estimator, X_test, y[test]))
         scores.update(fit_time=fit_time, score_time=time.perf_counter() - start)
-        evaluated.append((scores, roc))
+        predictions = None
+        if keep_predictions:
+            predictions = {
+                "classes": [_plain(label) for label in estimator.classes_],
+                "proba": np.asarray(estimator.predict_proba(X_test), dtype=np.float64).tolist(),
+            }
+        evaluated.append((scores, roc, predictions))
     fitted_final = final_estimator(estimator, fitted=True)
     history = []
     if record_history and getattr(fitted_final, "history_", None) is not None:
@@ -275,8 +288,14 @@ def _run_cell(estimator, X, y, train, tests, record_history, scoring):
         value = getattr(fitted_final, name, None)
         fitted[name.rstrip("_")] = np.nan if value is None else _plain(value)
     return [
-        {"scores": {**scores, **fitted}, "history": history, "roc": roc, "error": None}
-        for scores, roc in evaluated
+        {
+            "scores": {**scores, **fitted},
+            "history": history,
+            "roc": roc,
+            "error": None,
+            **({"predictions": predictions} if keep_predictions else {}),
+        }
+        for scores, roc, predictions in evaluated
     ]
 
 

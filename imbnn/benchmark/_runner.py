@@ -46,6 +46,7 @@ _SCHEMA = {
         "test",
         "record_history",
         "n_threads",
+        "keep_predictions",
     ],
 }
 
@@ -117,6 +118,11 @@ class Benchmark:
     record_history : bool, default=True
         For skorch-based estimators, also record the subtrain AUC per epoch
         (one extra forward pass per epoch) and keep the per-epoch history.
+    keep_predictions : bool, default=False
+        Also keep every test row's ``predict_proba`` (in the cell files and in
+        ``predictions_``), for analyses on the probabilities themselves: decision
+        thresholds tuned on a validation split given as a second test set of the
+        same training rows (both are scored from one fit), calibration curves.
     on_error : {"raise", "record"}, default="raise"
         "record" keeps going when a cell fails, stores the traceback in an ``error``
         column and does not cache the cell, so that a re-run retries it.
@@ -133,6 +139,10 @@ class Benchmark:
     roc_ : pandas.DataFrame
         ROC curve points of binary tasks: ``dataset``, ``estimator``, ``split``,
         ``fpr``, ``tpr``, ``threshold``.
+    predictions_ : pandas.DataFrame
+        With ``keep_predictions=True``: one row per cell and test row, ``dataset``,
+        ``estimator``, ``split``, ``row`` (its position in the data set), then
+        ``proba_<class>`` per class, in the order of the split's test rows.
     n_cached_ : int
         Cells found finished in ``output`` and not recomputed.
     n_folder_cells_ : int
@@ -172,6 +182,7 @@ class Benchmark:
         random_state=0,
         scoring=None,
         record_history=True,
+        keep_predictions=False,
         on_error="raise",
         progress=True,
     ):
@@ -186,6 +197,7 @@ class Benchmark:
         self.random_state = random_state
         self.scoring = scoring
         self.record_history = record_history
+        self.keep_predictions = keep_predictions
         self.on_error = on_error
         self.progress = progress
 
@@ -276,7 +288,14 @@ class Benchmark:
                 for name, scorer in (self.scoring or {}).items()
             }
             context = digest(
-                [_SCHEMA, environment(), scoring, self.record_history, self.n_threads]
+                [
+                    _SCHEMA,
+                    environment(),
+                    scoring,
+                    self.record_history,
+                    self.n_threads,
+                    bool(self.keep_predictions),
+                ]
             )
             described = {}
         for dataset_name, data in datasets.items():
@@ -356,6 +375,8 @@ class Benchmark:
         todo = []
         for cell in cells:
             found = cache.load(cell["info"], cell["fingerprint"])
+            if self.keep_predictions and found is not None and not _has_predictions(found, cell):
+                found = None  # an edited file: recompute it rather than fail later
             if found is None:
                 todo.append(cell)
             else:
@@ -384,6 +405,8 @@ class Benchmark:
             raise
         ordered = [results[cache.name(cell["info"])] for cell in cells]
         self.scores_, self.history_, self.roc_ = _tables(ordered)
+        if self.keep_predictions:
+            self.predictions_ = _prediction_table(ordered, [cell["test"] for cell in cells])
         _warn_unscored(self.scores_)
         if self.output is not None:
             merged = write_tables(
@@ -421,6 +444,7 @@ class Benchmark:
                     self.record_history,
                     self.on_error,
                     self.scoring,
+                    bool(self.keep_predictions),
                 )
                 for group in fits.values()
             )
@@ -540,7 +564,8 @@ def unscored_notes(scores, score="test_roc_auc"):
 
 
 def _run_fit_task(
-    names, estimator, X, y, train, tests, n_threads, record_history, on_error, scoring
+    names, estimator, X, y, train, tests, n_threads, record_history, on_error, scoring,
+    keep_predictions,
 ):
     return names, run_cell(
         estimator,
@@ -552,6 +577,7 @@ def _run_fit_task(
         record_history=record_history,
         on_error=on_error,
         scoring=scoring,
+        keep_predictions=keep_predictions,
     )
 
 
@@ -601,6 +627,32 @@ def _as_dataset(name, value):
     raise TypeError(
         f"datasets[{name!r}] must be (X, y), a Bunch with data and target, or a task name."
     )
+
+
+def _has_predictions(result, cell):
+    predictions = result.get("predictions")
+    return (
+        isinstance(predictions, dict)
+        and isinstance(predictions.get("proba"), list)
+        and len(predictions["proba"]) == len(cell["test"])
+    )
+
+
+def _prediction_table(results, tests):
+    """One row per cell and test row: its ids, its row number and its class probabilities."""
+    frames = []
+    for result, test in zip(results, tests):
+        key = result["info"]
+        predictions = result["predictions"]
+        frame = pd.DataFrame(
+            np.asarray(predictions["proba"], dtype=np.float64).reshape(len(test), -1),
+            columns=[f"proba_{label}" for label in predictions["classes"]],
+        )
+        frame.insert(0, "row", np.asarray(test))
+        for position, column in enumerate(("dataset", "estimator", "split")):
+            frame.insert(position, column, key[column])
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _tables(results):
