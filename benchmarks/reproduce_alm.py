@@ -29,7 +29,7 @@ Here, on a shared 2-core CPU (so smaller than the paper, and said so):
 
 A thin configuration on :class:`imbnn.benchmark.Benchmark`: each (task, ratio,
 seed) is a data set whose one split is its training and test rows, with the
-estimators of that seed. Finished fits are cached in ``--cache`` at once (an
+estimators of that seed (``--diagnose`` too). Finished fits are cached in ``--cache`` at once (an
 interrupted run resumes), and appended to the CSV ``--out`` at the end; running
 the script again on the same CSV skips the fits already there. ``--table`` prints, from
 one or more CSVs, the paper's table form (mean and standard deviation over seeds),
@@ -54,12 +54,13 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import binomtest
-from sklearn.metrics import make_scorer, roc_auc_score
+from sklearn.metrics import make_scorer
 from sklearn.utils import Bunch
 
 from imbnn.benchmark import Benchmark
 from imbnn.datasets import load_fashion_mnist, load_mnist, make_imbalanced
 from imbnn.estimators import ALMClassifier, NetClassifier
+from imbnn.losses import loss_parameters
 from imbnn.metrics import fpr_at_tpr
 from imbnn.networks import LeNet5
 
@@ -133,9 +134,10 @@ def make_estimator(base_loss, alm, args, seed, class_counts):
             base_loss=loss_name, mu=args.mu, delta=args.delta, **prefixed, **common
         )
     prefixed = {f"loss__{key}": value for key, value in loss_params.items()}
-    # The class counts of the whole training data, as ALMClassifier's losses get them
-    # (losses without the parameter drop it).
-    prefixed["loss__class_counts"] = class_counts
+    # The class counts of the whole training data, as ALMClassifier's losses get them,
+    # for the losses that take them (the others refuse an unknown parameter).
+    if "class_counts" in (loss_parameters(loss_name) or ()):
+        prefixed["loss__class_counts"] = class_counts
     return NetClassifier(loss=loss_name, **prefixed, **common)
 
 
@@ -228,27 +230,54 @@ def run(args):
         writer.writerows(rows)
 
 
+def subtrain_fpr_at_tpr_95(estimator, X, y):
+    """FPR at TPR 0.95 on the rows a network trained on, its validation rows left out.
+
+    A scorer for a split whose test rows are its training rows in the same order, so
+    that the fitted network's ``validation_indices_`` index them.
+    """
+    trained = np.setdiff1d(np.arange(len(y)), estimator.validation_indices_)
+    return fpr_at_tpr(y[trained], estimator.decision_function(X[trained]), tpr=0.95)
+
+
 def diagnose(task, ratio, seed, base_loss, args):
     """Does the constraint act? FPR at TPR 0.95 on the training rows, without and with ALM.
 
     Prints, for one seed, the validation AUC of the kept epoch, the FPR at TPR 0.95
     on the rows the network trained on (validation rows excluded) and on the test
     rows: ALM should lower the first if it works as specified; whether the test
-    FPR follows is the question the table answers.
+    FPR follows is the question the table answers. The benchmark scores each fit on
+    the test rows (split 0) and on its own training rows (split 1, the same fit).
     """
-    X_train, y_train, X_test, y_test = load_task(task, ratio, seed)
-    for alm in (False, True):
-        clf = make_estimator(base_loss, alm, args, seed, np.bincount(y_train).tolist())
-        clf.fit(X_train, y_train)
-        trained = np.setdiff1d(np.arange(len(y_train)), clf.validation_indices_)
-        train_fpr = fpr_at_tpr(y_train[trained], clf.decision_function(X_train[trained]), tpr=0.95)
-        test_scores = clf.decision_function(X_test)
+    data = benchmark_task(task, ratio, seed)
+    train, test = data.cv[0]
+    data.cv = [(train, test), (train, train)]
+    estimators = {
+        base_loss + (" + ALM" if alm else ""): make_estimator(
+            base_loss, alm, args, seed, data.class_counts
+        )
+        for alm in (False, True)
+    }
+    scoring = {
+        "fpr_at_tpr_95": make_scorer(fpr_at_tpr, response_method="decision_function", tpr=0.95),
+        "subtrain_fpr_at_tpr_95": subtrain_fpr_at_tpr_95,
+    }
+    scores = Benchmark(
+        estimators,
+        {task: data},
+        n_threads=args.threads,
+        record_history=False,
+        scoring=scoring,
+        progress=False,
+    ).run()
+    for name, rows in scores.groupby("estimator", sort=False):
+        on_test, on_train = rows.set_index("split").loc[0], rows.set_index("split").loc[1]
         print(
-            f"{base_loss}{' + ALM' if alm else ''}: kept epoch {clf.best_epoch_}, "
-            f"validation AUC {clf.best_validation_auc_ or float('nan'):.3f}, "
-            f"FPR@TPR.95 on the training rows {train_fpr:.3f}, "
-            f"test AUC {roc_auc_score(y_test, test_scores):.3f}, "
-            f"test FPR@TPR.95 {fpr_at_tpr(y_test, test_scores, tpr=0.95):.3f}",
+            f"{name}: kept epoch {int(on_test.best_epoch)}, "
+            f"validation AUC {on_test.best_validation_auc:.3f}, "
+            f"FPR@TPR.95 on the training rows {on_train.test_subtrain_fpr_at_tpr_95:.3f}, "
+            f"test AUC {on_test.test_roc_auc:.3f}, "
+            f"test FPR@TPR.95 {on_test.test_fpr_at_tpr_95:.3f}",
             flush=True,
         )
 
