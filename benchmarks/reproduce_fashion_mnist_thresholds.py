@@ -21,7 +21,15 @@ an inner 10% of the training part. One network per task and loss is trained on t
 80% training part; each rule is tuned on the 20% validation part with
 ``TunedThresholdClassifier(..., cv="prefit", refit=False, scoring="accuracy")``.
 
-Run (about 10 minutes of one CPU core for ``--tasks ten``)::
+A thin configuration on :class:`imbnn.benchmark.Benchmark` and :mod:`imbnn.datasets`:
+each (task, split, seed) is a data set whose split 0 tests on the validation part
+and split 1 on the test images, from the same training rows, so that each network is
+fitted once and its probabilities on both parts are kept (``keep_predictions``).
+``--cache`` keeps the finished fits, so that an interrupted run resumes. The class
+sub-sampling is :func:`imbnn.datasets.make_imbalanced`.
+
+Run (about 10 minutes of one CPU core for ``--tasks ten``; ``--small``, a minute or
+two, checks the script)::
 
     OMP_NUM_THREADS=1 python benchmarks/reproduce_fashion_mnist_thresholds.py --tasks ten
 """
@@ -35,7 +43,9 @@ import numpy as np
 import torch
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
+from sklearn.utils import Bunch
 
+from imbnn.benchmark import Benchmark
 from imbnn.datasets import load_fashion_mnist, make_imbalanced
 from imbnn.estimators import NetClassifier
 from imbnn.networks import LeNet5
@@ -57,9 +67,12 @@ SEED_TEN = {
 
 
 def subsample(X, y, classes, fractions, rng):
-    """Rows of ``classes`` (relabelled 0..k-1), each class sub-sampled to its fraction."""
+    """Rows of ``classes``, each class sub-sampled to its fraction.
+
+    The tasks' classes are Fashion-MNIST's first labels (0..k-1), so the labels stay.
+    """
     keep = np.isin(y, classes)
-    X, y = make_imbalanced(
+    return make_imbalanced(
         X[keep],
         y[keep],
         class_fractions=dict(zip(classes, fractions)),
@@ -67,8 +80,6 @@ def subsample(X, y, classes, fractions, rng):
         rounding="nearest",
         random_state=rng,
     )
-    relabel = {label: index for index, label in enumerate(classes)}
-    return X, np.array([relabel[label] for label in y])
 
 
 def ratio_fractions(ratio):
@@ -95,8 +106,8 @@ def proba_file(folder, loss, classes, fractions, seed):
     )
 
 
-def train_network(data, classes, fractions, loss, args, seed):
-    """Train the CNN on the task's 80% part; its validation and test probabilities."""
+def benchmark_task(data, classes, fractions, args, seed):
+    """One data set of the benchmark: the task's training, validation and test rows."""
     rng = np.random.default_rng(seed)
     X_all, y_all, X_test_all, y_test_all = data
     X, y = subsample(X_all, y_all, classes, fractions, rng)
@@ -108,43 +119,79 @@ def train_network(data, classes, fractions, loss, args, seed):
     X_train, X_val, y_train, y_val = train_test_split(
         X, y, test_size=0.2, stratify=y, random_state=seed
     )
-    net = NetClassifier(
-        module=LeNet5,
-        loss=loss,
-        max_epochs=args.max_epochs,
-        patience=args.patience,
-        batch_size=128,
-        lr=1e-3,
-        validation_fraction=0.1,
-        random_state=seed,
+    train = np.arange(len(y_train))
+    validation = len(y_train) + np.arange(len(y_val))
+    test = len(y_train) + len(y_val) + np.arange(len(y_test))
+    return Bunch(
+        data=np.concatenate([X_train, X_val, X_test]),
+        target=np.concatenate([y_train, y_val, y_test]),
+        cv=[(train, validation), (train, test)],
+        seed=seed,
     )
-    start = time.perf_counter()
-    net.fit(X_train, y_train)
-    return {
-        "proba_validation": net.predict_proba(X_val),
-        "y_validation": y_val,
-        "proba_test": net.predict_proba(X_test),
-        "y_test": y_test,
-        "n_train": len(y_train),
-        "epochs": net.n_epochs_,
-        "best_epoch": net.best_epoch_,
-        "fit_seconds": time.perf_counter() - start,
+
+
+def train_networks(data, jobs, args):
+    """Train one CNN per data set and loss through the benchmark; their probabilities.
+
+    ``jobs`` maps a data set name to ``(classes, fractions, seed)``. Returns, per
+    ``(name, loss)``, the validation and test probabilities and the fit's figures.
+    """
+    datasets = {
+        name: benchmark_task(data, classes, fractions, args, seed)
+        for name, (classes, fractions, seed) in jobs.items()
     }
 
+    def estimators(name, task):
+        return {
+            loss: NetClassifier(
+                module=LeNet5,
+                loss=loss,
+                max_epochs=args.max_epochs,
+                patience=args.patience,
+                batch_size=128,
+                lr=1e-3,
+                validation_fraction=0.1,
+                random_state=task.seed,
+            )
+            for loss in args.losses
+        }
 
-def run_task(data, classes, fractions, loss, args, seed):
-    saved = (
-        None
-        if args.save_proba is None
-        else proba_file(args.save_proba, loss, classes, fractions, seed)
+    bench = Benchmark(
+        estimators,
+        datasets,
+        output=args.cache,
+        n_threads=args.threads,
+        record_history=False,
+        keep_predictions=True,
     )
-    if args.from_proba:
-        network = dict(np.load(saved))
-    else:
-        network = train_network(data, classes, fractions, loss, args, seed)
-        if saved is not None:
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(saved, **network)
+    scores = bench.run().set_index(["dataset", "estimator", "split"])
+    predictions = bench.predictions_.set_index(["dataset", "estimator", "split"])
+    networks = {}
+    for name, task in datasets.items():
+        (_, validation), (_, test) = task.cv
+        classes = jobs[name][0]
+        for loss in args.losses:
+            fit = scores.loc[(name, loss, 1)]
+            networks[name, loss] = {
+                "proba_validation": _proba(predictions.loc[(name, loss, 0)], classes),
+                "y_validation": task.target[validation],
+                "proba_test": _proba(predictions.loc[(name, loss, 1)], classes),
+                "y_test": task.target[test],
+                "n_train": int(fit["n_train"]),
+                "epochs": int(fit["n_epochs"]),
+                "best_epoch": int(fit["best_epoch"]),
+                "fit_seconds": float(fit["fit_time"]),
+            }
+    return networks
+
+
+def _proba(rows, classes):
+    # The table has a column per class of every task: this task's columns.
+    return rows[[f"proba_{label}" for label in classes]].to_numpy()
+
+
+def run_task(network, seed):
+    """Tune every rule on a network's validation probabilities; its accuracies."""
     y_val, y_test = network["y_validation"], network["y_test"]
     # the rules are tuned and applied through the public estimator, on the network's
     # stored probabilities (rows 0..n_val-1 validation, then the test rows)
@@ -227,7 +274,7 @@ def print_tables(results):
             )
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", default=["ten"], choices=["ten", "three", "binary"])
     parser.add_argument("--losses", nargs="+", default=["cross_entropy"])
@@ -243,6 +290,17 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="the benchmark's folder: finished fits are kept there, so a re-run resumes",
+    )
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        help="a quick check of the script: 5%% of the training images, 2 epochs",
+    )
+    parser.add_argument(
         "--save-proba",
         type=Path,
         default=None,
@@ -253,23 +311,41 @@ def main():
         action="store_true",
         help="do not train: re-tune on the probabilities saved in --save-proba by an earlier run",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.small:
+        args.train_fraction, args.max_epochs, args.patience = 0.05, 2, 2
     torch.set_num_threads(args.threads)
 
     if args.from_proba and args.save_proba is None:
         parser.error("--from-proba needs --save-proba")
-    data = None
-    if not args.from_proba:
+    # One network per (task, split, seed) and loss: a data set of the benchmark each.
+    jobs = {
+        f"{task}|{split}|{seed}": (classes, fractions, seed)
+        for task, split, classes, fractions in tasks(args.tasks)
+        for seed in args.seeds
+    }
+    if args.from_proba:
+        networks = {
+            (name, loss): dict(np.load(proba_file(args.save_proba, loss, classes, fractions, seed)))
+            for name, (classes, fractions, seed) in jobs.items()
+            for loss in args.losses
+        }
+    else:
         X, y = load_fashion_mnist(subset="train", return_X_y=True, download_if_missing=False)
         X_test, y_test = load_fashion_mnist(
             subset="test", return_X_y=True, download_if_missing=False
         )
-        data = (X, y, X_test, y_test)
+        networks = train_networks((X, y, X_test, y_test), jobs, args)
     results = []
     for task, split, classes, fractions in tasks(args.tasks):
         for loss in args.losses:
             for seed in args.seeds:
-                result = run_task(data, classes, fractions, loss, args, seed)
+                network = networks[f"{task}|{split}|{seed}", loss]
+                if args.save_proba is not None and not args.from_proba:
+                    saved = proba_file(args.save_proba, loss, classes, fractions, seed)
+                    saved.parent.mkdir(parents=True, exist_ok=True)
+                    np.savez_compressed(saved, **network)
+                result = run_task(network, seed)
                 result.update(task=task, split=split, loss=loss, seed=seed)
                 results.append(result)
                 print_tables([result])

@@ -1,4 +1,5 @@
-"""The summaries of benchmarks/reproduce_alm.py, whose figures docs/benchmarks.md quotes."""
+"""The benchmark scripts: reproduce_alm.py's summaries (docs/benchmarks.md quotes them) and
+its diagnosis, and the scripts that are configurations of the benchmark."""
 
 import importlib.util
 import math
@@ -123,3 +124,106 @@ def test_reproduce_remix_is_a_resumable_benchmark_configuration(tmp_path, monkey
     remix.main(arguments)
     assert "12 cells already in" in capsys.readouterr().out
     pd.testing.assert_frame_equal(pd.read_csv(out), results)
+
+
+THRESHOLDS = Path(__file__).resolve().parents[1] / "benchmarks" / "reproduce_fashion_mnist_thresholds.py"
+
+
+def test_reproduce_thresholds_trains_each_network_once_through_the_benchmark(
+    tmp_path, monkeypatch, capsys
+):
+    import json
+
+    monkeypatch.syspath_prepend(str(THRESHOLDS.parent))  # its bench_thresholds import
+    spec = importlib.util.spec_from_file_location("reproduce_thresholds", THRESHOLDS)
+    thresholds = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(thresholds)
+    def images(subset, return_X_y, download_if_missing):
+        per_class = 180 if subset == "train" else 90
+        y = np.repeat(np.arange(10), per_class)
+        rng = np.random.default_rng(0 if subset == "train" else 1)  # the same on every load
+        X = rng.random((len(y), 784), dtype=np.float32) * 0.5
+        X[:, :50] += (y[:, None] == 1) * 0.5  # trousers are easy to tell apart
+        return X, y
+
+    monkeypatch.setattr(thresholds, "load_fashion_mnist", images)
+    fits = []
+    real_fit = thresholds.NetClassifier.fit
+    monkeypatch.setattr(
+        thresholds.NetClassifier, "fit", lambda self, X, y, **kw: fits.append(len(y))
+        or real_fit(self, X, y, **kw)
+    )
+    common = ["--tasks", "binary", "--max-epochs", "1", "--patience", "1",
+              "--save-proba", str(tmp_path / "proba"), "--cache", str(tmp_path / "cells")]
+    thresholds.main([*common, "--out", str(tmp_path / "first.json")])
+    printed = capsys.readouterr().out
+    results = json.loads((tmp_path / "first.json").read_text())
+    # Four binary splits, one network each, scored on validation and test from one fit.
+    assert [r["split"] for r in results] == ["90/10", "80/20", "70/30", "60/40"]
+    assert len(fits) == 4
+    for result, fit_rows in zip(results, fits):
+        share = int(result["split"].split("/")[1]) / int(result["split"].split("/")[0])
+        n_task = 180 + round(180 * share)
+        assert result["n_validation"] == math.ceil(0.2 * n_task)
+        assert result["n_train"] == fit_rows == n_task - result["n_validation"]
+        assert result["n_test"] == 90 + round(90 * share)
+    for path in sorted((tmp_path / "proba").glob("*.npz")):
+        network = np.load(path)
+        assert network["proba_validation"].shape[1] == 2
+        np.testing.assert_allclose(network["proba_test"].sum(axis=1), 1, rtol=1e-5)
+    first = results[0]["methods"]["relative"]
+    network = np.load(sorted((tmp_path / "proba").glob("*0.11*.npz"))[0])
+    assert first["default_test"] == pytest.approx(
+        np.mean(network["proba_test"].argmax(axis=1) == network["y_test"])
+    )
+    # Again on the same cache: no network is trained, the same tables are printed.
+    thresholds.main([*common, "--out", str(tmp_path / "again.json")])
+    assert len(fits) == 4
+    assert _without_fit_times(capsys.readouterr().out) == _without_fit_times(printed)
+    # Re-tuned from the saved probabilities: the same tables.
+    thresholds.main([*common, "--from-proba"])
+    assert len(fits) == 4
+    assert _without_fit_times(capsys.readouterr().out) == _without_fit_times(printed)
+
+
+def _without_fit_times(text):
+    import re
+
+    return re.sub(r"fit \d+ s", "fit _ s", text)
+
+
+def test_reproduce_alm_diagnose_scores_each_fit_on_its_training_and_test_rows(
+    reproduce_alm, monkeypatch, capsys
+):
+    import argparse
+
+    from sklearn.base import clone
+
+    from imbnn.metrics import fpr_at_tpr
+
+    rng = np.random.default_rng(0)
+    y_train = np.r_[np.zeros(300, int), np.ones(30, int)]
+    y_test = np.r_[np.zeros(100, int), np.ones(100, int)]
+    X_train, X_test = (rng.random((len(y), 784), dtype=np.float32) for y in (y_train, y_test))
+    X_train[:, :100] += 0.15 * y_train[:, None]  # a hard task: FPRs between 0 and 1
+    X_test[:, :100] += 0.15 * y_test[:, None]
+    monkeypatch.setattr(
+        reproduce_alm, "load_task", lambda task, ratio, seed: (X_train, y_train, X_test, y_test)
+    )
+    args = argparse.Namespace(lr=2e-3, max_epochs=3, patience=3, validation_fraction=0.2,
+                              scoring="roc_auc", mu=1e-2, delta=1.0, threads=1)
+    reproduce_alm.diagnose("mnist_9_vs_4", 100, 0, "BCE", args)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["BCE", "BCE + ALM"]
+    for line, alm in zip(lines, (False, True)):
+        # The same fit made directly, as the script did before it used the benchmark.
+        network = clone(reproduce_alm.make_estimator("BCE", alm, args, 0, [300, 30]))
+        network.fit(X_train, y_train)
+        trained = np.setdiff1d(np.arange(len(y_train)), network.validation_indices_)
+        train_fpr = fpr_at_tpr(
+            y_train[trained], network.decision_function(X_train[trained]), tpr=0.95
+        )
+        test_fpr = fpr_at_tpr(y_test, network.decision_function(X_test), tpr=0.95)
+        assert f"FPR@TPR.95 on the training rows {train_fpr:.3f}," in line
+        assert line.endswith(f"test FPR@TPR.95 {test_fpr:.3f}")
+        assert f"kept epoch {network.best_epoch_}," in line
