@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from imbnn.estimators import BestEpochsWeightAveraging, SmoothedValidationScore
+from imbnn.estimators import SmoothedValidationScore
 from imbnn.networks import MLP
 
 _PANEL = Path(__file__).resolve().with_name("panel.py")
@@ -53,7 +53,13 @@ def _all(common, **per_estimator):
     configs = {name: dict(common) for name in panel.NETWORKS}
     for name, extra in per_estimator.items():
         configs[name].update(extra)
+    configs["aum"] = {**panel.AUM_FIRST_ROUND, **configs["aum"]}  # as the study ran
     return configs
+
+
+def _aum(**params):
+    """An AUM configuration of the study, on AUM's settings of the time (first round)."""
+    return {"aum": {**panel.AUM_FIRST_ROUND, **params}}
 
 
 _WB = {"alm": {"base_loss": "weighted_bce"}}
@@ -65,8 +71,8 @@ STUDIES = {
     "lr3e-3": _all(dict(lr=3e-3), **_WB),
     "lr2": _all(dict(lr=1e-2), **_WB),
     "lr2_bce": _all(dict(lr=1e-2)),  # ALM's base loss left at bce
-    "aum_lr3e-2": {"aum": dict(lr=3e-2)},
-    "aum_lr1e-1": {"aum": dict(lr=1e-1)},
+    "aum_lr3e-2": _aum(lr=3e-2),
+    "aum_lr1e-1": _aum(lr=1e-1),
     # patience counted in optimiser steps (at least 200 steps without improvement)
     "steps": _all(_STEPS, **_WB),
     # how the epoch is chosen: a larger validation split, another scoring
@@ -90,43 +96,36 @@ STUDIES = {
     ),
     "drop": _all(dict(lr=1e-2, module__dropout=0.2), **_WB),
     # AUM-specific
-    "aum_count": {"aum": dict(lr=1e-2, variant="count")},
-    "aum_mpc4": {"aum": dict(lr=1e-2, min_per_class=4)},
-    "aum_full": {"aum": dict(lr=1e-2, batch_size=-1, patience=20)},
-    "aum_drop": {"aum": dict(lr=1e-2, module__dropout=0.2)},
-    "aum_vf2_p20": {"aum": dict(lr=1e-2, validation_fraction=0.2, patience=20)},
-    "aum_outnorm": {"aum": dict(lr=1e-2, module=OutputStandardisedMLP)},
-    "aum_outnorm_lr3e-3": {"aum": dict(lr=3e-3, module=OutputStandardisedMLP)},
+    "aum_count": _aum(lr=1e-2, variant="count"),
+    "aum_mpc4": _aum(lr=1e-2, min_per_class=4),
+    "aum_full": _aum(lr=1e-2, batch_size=-1, patience=20),
+    "aum_drop": _aum(lr=1e-2, module__dropout=0.2),
+    "aum_vf2_p20": _aum(lr=1e-2, validation_fraction=0.2, patience=20),
+    "aum_outnorm": _aum(lr=1e-2, module=OutputStandardisedMLP),
+    "aum_outnorm_lr3e-3": _aum(lr=3e-3, module=OutputStandardisedMLP),
     # Second round, AUM only (docs/user_guide/defaults.rst, "Second round: AUM"); every
     # configuration gives lr=1e-2, the current default, explicitly.
-    "aum2_default": {"aum": dict(lr=1e-2)},
+    "aum2_default": _aum(lr=1e-2),
     # positives in a batch: the stratified sampler's top-up, the batch size, or a batch
     # size tied to the positives (panel.network_params)
-    "aum2_mpc4": {"aum": dict(lr=1e-2, min_per_class=4)},
-    "aum2_mpc8": {"aum": dict(lr=1e-2, min_per_class=8)},
-    "aum2_mpc16": {"aum": dict(lr=1e-2, min_per_class=16)},
-    "aum2_b1024": {"aum": dict(lr=1e-2, batch_size=1024)},
-    "aum2_b64": {"aum": dict(lr=1e-2, batch_size=64)},
-    "aum2_ppb8": {"aum": dict(lr=1e-2, positives_per_batch=8)},
-    "aum2_ppb32": {"aum": dict(lr=1e-2, positives_per_batch=32)},
+    "aum2_mpc4": _aum(lr=1e-2, min_per_class=4),
+    "aum2_mpc8": _aum(lr=1e-2, min_per_class=8),
+    "aum2_mpc16": _aum(lr=1e-2, min_per_class=16),
+    "aum2_b1024": _aum(lr=1e-2, batch_size=1024),
+    "aum2_b64": _aum(lr=1e-2, batch_size=64),
+    "aum2_ppb8": _aum(lr=1e-2, positives_per_batch=8),
+    "aum2_ppb32": _aum(lr=1e-2, positives_per_batch=32),
     # the epoch choice with few validation positives
-    "aum2_smooth3": {"aum": dict(lr=1e-2, callbacks=[SmoothedValidationScore(3)])},
-    "aum2_smooth5": {"aum": dict(lr=1e-2, callbacks=[SmoothedValidationScore(5)])},
-    "aum2_avg3": {"aum": dict(lr=1e-2, callbacks=[BestEpochsWeightAveraging(3)])},
-    "aum2_avg5": {"aum": dict(lr=1e-2, callbacks=[BestEpochsWeightAveraging(5)])},
+    "aum2_smooth3": _aum(lr=1e-2, callbacks=[SmoothedValidationScore(3)]),
+    "aum2_smooth5": _aum(lr=1e-2, callbacks=[SmoothedValidationScore(5)]),
+    "aum2_avg3": _aum(lr=1e-2, average_best_epochs=3),
+    "aum2_avg5": _aum(lr=1e-2, average_best_epochs=5),
     # formed from the results above by the round's written rule: the count variant with
     # the best candidate (aum2_avg5), and the best batch candidate (aum2_mpc16) with
     # the best epoch-choice candidate (aum2_avg5), in both variants
-    "aum2_count_best": {
-        "aum": dict(lr=1e-2, variant="count", callbacks=[BestEpochsWeightAveraging(5)])
-    },
-    "aum2_combo": {
-        "aum": dict(lr=1e-2, min_per_class=16, callbacks=[BestEpochsWeightAveraging(5)])
-    },
-    "aum2_combo_count": {
-        "aum": dict(lr=1e-2, variant="count", min_per_class=16,
-                    callbacks=[BestEpochsWeightAveraging(5)])
-    },
+    "aum2_count_best": _aum(lr=1e-2, variant="count", average_best_epochs=5),
+    "aum2_combo": _aum(lr=1e-2, min_per_class=16, average_best_epochs=5),
+    "aum2_combo_count": _aum(lr=1e-2, variant="count", min_per_class=16, average_best_epochs=5),
     # ALM-specific
     "alm_mu": {"alm": dict(lr=1e-2, base_loss="weighted_bce", mu=1e-2, delta=1.0)},
 }

@@ -1,4 +1,5 @@
-"""The callbacks that smooth the validation score or average the best epochs' weights.
+"""Smoothing the validation score (a callback) and averaging the best epochs' weights
+(the ``average_best_epochs`` parameter).
 
 Every value is checked against an independent computation: the per-epoch weights
 recorded by a plain test callback, and the validation AUCs of a fit without the
@@ -15,16 +16,15 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification
 from skorch.callbacks import Callback
 
-from imbnn.estimators import (
-    AUMClassifier,
-    BestEpochsWeightAveraging,
-    NetClassifier,
-    SmoothedValidationScore,
-)
+from imbnn.estimators import AUMClassifier, NetClassifier, SmoothedValidationScore
 
 EPOCHS = 12
-# patience beyond max_epochs: no early stop, so every fit runs the same epochs.
-LONG = dict(max_epochs=EPOCHS, patience=EPOCHS + 1, lr=1e-2, batch_size=64, random_state=0)
+# patience beyond max_epochs: no early stop, so every fit runs the same epochs. The
+# single best epoch is kept unless a test asks for averaging.
+LONG = dict(
+    max_epochs=EPOCHS, patience=EPOCHS + 1, lr=1e-2, batch_size=64, random_state=0,
+    average_best_epochs=None,
+)
 
 
 class RecordStates(Callback):
@@ -113,13 +113,12 @@ def _mean_state(states):
 @pytest.mark.parametrize("k", [2, 3, 5])
 def test_averaged_weights_are_the_mean_of_the_best_epochs(data, estimator, k):
     X, y = data
-    averaging = BestEpochsWeightAveraging(k)
     clf = estimator(
-        **LONG, callbacks=[("averaging", averaging), ("record", RecordStates())]
+        **dict(LONG, average_best_epochs=k), callbacks=[("record", RecordStates())]
     ).fit(X, y)
     scores = list(clf.history_[:, "valid_auc"])
     top = _top_epochs(scores, k)
-    assert dict(clf.net_.callbacks_)["averaging"].averaged_epochs_ == [i + 1 for i in top]
+    assert clf.averaged_epochs_ == [i + 1 for i in top]
     expected = _mean_state([_states(clf)[i] for i in top])
     _assert_state_equal(clf.module_, expected, atol=1e-7)
     # The predictions are those of the averaged network; best_epoch_ is still the best one.
@@ -128,12 +127,13 @@ def test_averaged_weights_are_the_mean_of_the_best_epochs(data, estimator, k):
     assert clf.best_epoch_ == top[0] + 1
 
 
-def test_averaging_overrides_early_stoppings_restore(data):
+def test_averaging_replaces_early_stoppings_restore(data):
     X, y = data
     clf = AUMClassifier(
         max_epochs=60, patience=3, lr=1e-2, batch_size=64, random_state=0,
-        callbacks=[BestEpochsWeightAveraging(3), ("record", RecordStates())],
+        average_best_epochs=3, callbacks=[("record", RecordStates())],
     ).fit(X, y)
+    assert not dict(clf.net_.callbacks_)["early_stopping"].load_best
     assert clf.n_epochs_ < 60  # it stopped early
     top = _top_epochs(list(clf.history_[:, "valid_auc"]), 3)
     _assert_state_equal(clf.module_, _mean_state([_states(clf)[i] for i in top]), atol=1e-7)
@@ -148,7 +148,8 @@ def test_averaging_overrides_early_stoppings_restore(data):
 def test_k_one_is_the_best_epoch(data):
     X, y = data
     plain = NetClassifier(**LONG).fit(X, y)
-    one = NetClassifier(**LONG, callbacks=[BestEpochsWeightAveraging(1)]).fit(X, y)
+    one = NetClassifier(**dict(LONG, average_best_epochs=1)).fit(X, y)
+    assert one.averaged_epochs_ == [one.best_epoch_] and plain.averaged_epochs_ is None
     _assert_state_equal(one.module_, plain.module_.state_dict())
 
 
@@ -166,7 +167,7 @@ def test_integer_buffers_come_from_the_best_epoch(data):
             return self.mlp(self.norm(X))
 
     clf = NetClassifier(
-        Normalised, **LONG, callbacks=[BestEpochsWeightAveraging(3), ("record", RecordStates())]
+        Normalised, **dict(LONG, average_best_epochs=3), callbacks=[("record", RecordStates())]
     ).fit(X, y)
     top = _top_epochs(list(clf.history_[:, "valid_auc"]), 3)
     states = [_states(clf)[i] for i in top]
@@ -178,15 +179,17 @@ def test_integer_buffers_come_from_the_best_epoch(data):
 
 
 @pytest.mark.parametrize(
-    "callback", [SmoothedValidationScore(3), BestEpochsWeightAveraging(3)], ids=["smooth", "avg"]
+    "extra", [dict(callbacks=[SmoothedValidationScore(3)]), dict(average_best_epochs=3)],
+    ids=["smooth", "avg"],
 )
-def test_no_validation_split_is_left_alone(data, callback):
+def test_no_validation_split_is_left_alone(data, extra):
     X, y = data
     params = dict(LONG, validation_fraction=0.0)
     plain = AUMClassifier(**params).fit(X, y)
-    clf = AUMClassifier(**params, callbacks=[callback]).fit(X, y)
+    clf = AUMClassifier(**{**params, **extra}).fit(X, y)
     np.testing.assert_array_equal(clf.raw_decision_function(X), plain.raw_decision_function(X))
     assert "valid_auc_raw" not in clf.history_[-1]
+    assert clf.averaged_epochs_ is None
 
 
 @pytest.mark.parametrize(
@@ -194,7 +197,6 @@ def test_no_validation_split_is_left_alone(data, callback):
     [
         (SmoothedValidationScore(0), "window must be an int of at least 1"),
         (SmoothedValidationScore(2.5), "window must be an int of at least 1"),
-        (BestEpochsWeightAveraging(0), "k must be an int of at least 1"),
     ],
 )
 def test_invalid_counts_are_refused(data, callback, message):
@@ -203,16 +205,30 @@ def test_invalid_counts_are_refused(data, callback, message):
         AUMClassifier(max_epochs=2, callbacks=[callback]).fit(X, y)
 
 
+@pytest.mark.parametrize("value", [0, 2.5, "5"])
+def test_invalid_average_best_epochs_is_refused(data, value):
+    X, y = data
+    with pytest.raises(ValueError, match="average_best_epochs"):
+        AUMClassifier(max_epochs=2, average_best_epochs=value).fit(X, y)
+
+
+def test_aum_averages_five_best_epochs_by_default(data):
+    X, y = data
+    clf = AUMClassifier(max_epochs=8, patience=9, random_state=0).fit(X, y)
+    assert clf.get_params()["average_best_epochs"] == 5 and clf.min_per_class == 16
+    top = _top_epochs(list(clf.history_[:, "valid_auc"]), 5)
+    assert clf.averaged_epochs_ == [i + 1 for i in top]
+
+
 def test_clone_and_pickle(data):
     X, y = data
     clf = AUMClassifier(
-        max_epochs=4, random_state=0,
-        callbacks=[SmoothedValidationScore(4), BestEpochsWeightAveraging(2)],
+        max_epochs=4, random_state=0, average_best_epochs=2,
+        callbacks=[SmoothedValidationScore(4)],
     )
     copy = clone(clf)
-    assert [cb.get_params() for cb in copy.callbacks] == [
-        {"window": 4, "monitor": "valid_auc"}, {"k": 2, "monitor": "valid_auc"}
-    ]
+    assert copy.average_best_epochs == 2
+    assert [cb.get_params() for cb in copy.callbacks] == [{"window": 4, "monitor": "valid_auc"}]
     copy.fit(X, y)
     restored = pickle.loads(pickle.dumps(copy))
     np.testing.assert_array_equal(restored.predict_proba(X), copy.predict_proba(X))

@@ -7,14 +7,13 @@ from ._base import BaseNetClassifier
 from ._featureless import FeaturelessClassifier
 from ._net import NetClassifier
 from ._remix import ReMixClassifier
-from ._weight_averaging import BestEpochsWeightAveraging, SmoothedValidationScore
+from ._weight_averaging import SmoothedValidationScore
 
 __all__ = [
     "ALMClassifier",
     "AUMClassifier",
     "AUMLinearClassifier",
     "BaseNetClassifier",
-    "BestEpochsWeightAveraging",
     "FeaturelessClassifier",
     "NetClassifier",
     "ReMixClassifier",

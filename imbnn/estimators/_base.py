@@ -30,6 +30,7 @@ from ..networks import MLP
 from ..samplers import StratifiedBatchSampler
 from ..utils._compat import Interval, Options, check_sample_weight, validate_parameter_constraints
 from ..utils._docstring import NET_DOCS, Substitution
+from ._weight_averaging import BestEpochsWeightAveraging
 from ._callbacks import (
     StopEarly,
     StopOnNonFiniteLoss,
@@ -140,6 +141,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         "optimizer": [type],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
+        "average_best_epochs": [None, Interval(Integral, 1, None, closed="left")],
         "scoring": [str, callable],
         "min_per_class": [None, Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -163,6 +165,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         optimizer=torch.optim.Adam,
         validation_fraction=0.1,
         patience=10,
+        average_best_epochs=None,
         scoring="roc_auc",
         min_per_class=None,
         random_state=None,
@@ -180,6 +183,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.average_best_epochs = average_best_epochs
         self.scoring = scoring
         self.min_per_class = min_per_class
         self.random_state = random_state
@@ -403,6 +407,14 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             # The log before early stopping, which ends the epoch loop: every epoch is printed.
             callbacks.append(("print_log", PrintLog()))
         if validation:
+            averaging = self.average_best_epochs is not None
+            if averaging:
+                callbacks.append(
+                    (
+                        "average_best_epochs",
+                        BestEpochsWeightAveraging(self.average_best_epochs, monitor=self._monitor),
+                    )
+                )
             callbacks += [
                 (
                     "early_stopping",
@@ -412,7 +424,8 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
                         patience=self.patience,
                         threshold=0.0,
                         threshold_mode="abs",
-                        load_best=True,
+                        # The averaged weights are loaded at the end of training instead.
+                        load_best=not averaging,
                         sink=noop,
                     ),
                 ),
@@ -664,6 +677,8 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
     def _record_epochs(self, validated):
         history = self.history_
         self.n_epochs_ = len(history)
+        averaging = dict(self.net_.callbacks_).get("average_best_epochs")
+        self.averaged_epochs_ = None if averaging is None else averaging.averaged_epochs_
         if validated:
             values = np.asarray(history[:, self._monitor], dtype=float)
             best = int(np.argmax(values))

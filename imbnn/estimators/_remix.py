@@ -236,6 +236,7 @@ class ReMixClassifier(BaseNetClassifier):
     {optimizer}
     {validation_fraction}
     {patience}
+    {average_best_epochs}
     {scoring}
     {min_per_class}
     {random_state}
@@ -287,6 +288,7 @@ class ReMixClassifier(BaseNetClassifier):
         optimizer=torch.optim.Adam,
         validation_fraction=0.1,
         patience=10,
+        average_best_epochs=None,
         scoring="roc_auc",
         min_per_class=None,
         random_state=None,
@@ -305,6 +307,7 @@ class ReMixClassifier(BaseNetClassifier):
             optimizer=optimizer,
             validation_fraction=validation_fraction,
             patience=patience,
+            average_best_epochs=average_best_epochs,
             scoring=scoring,
             min_per_class=min_per_class,
             random_state=random_state,

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback
 
 __all__ = ["SmoothedValidationScore", "BestEpochsWeightAveraging"]
 
@@ -88,14 +88,15 @@ class SmoothedValidationScore(Callback):
 class BestEpochsWeightAveraging(Callback):
     """Ends the fit with the mean of the weights of the ``k`` epochs of best validation score.
 
-    During the fit it keeps a copy of the module's parameters and buffers (its
-    ``state_dict``) at each of the ``k`` epochs of highest ``monitor`` so far (ties
-    keep the earlier epoch). At the end of the fit the module gets their element-wise
-    mean (integer buffers, such as a batch normalisation's batch count, are taken
-    from the best epoch), and early stopping's copy of the single best epoch is
-    dropped so that it does not restore that epoch over the average. Early stopping
-    still decides when the fit ends, and ``best_epoch_`` still names the single best
-    epoch. A fit without a validation split keeps its last weights.
+    The callback behind the network estimators' ``average_best_epochs`` parameter,
+    which places it before early stopping and turns early stopping's restore of the
+    single best epoch off. During the fit it keeps a copy of the module's
+    parameters and buffers (its ``state_dict``) at each of the ``k`` epochs of
+    highest ``monitor`` so far (ties keep the earlier epoch). At the end of the fit
+    the module gets their element-wise mean (integer buffers, such as a batch
+    normalisation's batch count, are taken from the best epoch). Early stopping
+    still decides when the fit ends. A fit without a validation score keeps its
+    last weights.
 
     Parameters
     ----------
@@ -107,22 +108,8 @@ class BestEpochsWeightAveraging(Callback):
     Attributes
     ----------
     averaged_epochs_ : list of int
-        The epochs whose weights were averaged, best first (set at the end of a fit).
-
-    See Also
-    --------
-    SmoothedValidationScore : smooths the validation score that chooses the epoch.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> from imbnn.estimators import AUMClassifier, BestEpochsWeightAveraging
-    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
-    >>> averaging = BestEpochsWeightAveraging(k=3)
-    >>> clf = AUMClassifier(max_epochs=6, callbacks=[("averaging", averaging)],
-    ...                     random_state=0).fit(X, y)
-    >>> len(dict(clf.net_.callbacks_)["averaging"].averaged_epochs_)
-    3
+        The epochs whose weights were averaged, best first (empty when none was
+        scored); set at the end of a fit.
     """
 
     def __init__(self, k=3, monitor="valid_auc"):
@@ -136,6 +123,7 @@ class BestEpochsWeightAveraging(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.saved_ = []
+        self.averaged_epochs_ = []
 
     def on_epoch_end(self, net, **kwargs):
         """Keep a copy of the weights when the epoch is among the ``k`` best so far.
@@ -179,8 +167,5 @@ class BestEpochsWeightAveraging(Callback):
             else:
                 averaged[name] = best
         net.module_.load_state_dict(averaged)
-        for _, callback in net.callbacks_:
-            if isinstance(callback, EarlyStopping):
-                callback.best_model_weights_ = None
         self.averaged_epochs_ = [epoch for _, epoch, _ in self.saved_]
         self.saved_ = []

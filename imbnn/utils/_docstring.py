@@ -70,6 +70,13 @@ validation_fraction : float in [0, 1), default=0.1
     2 examples, validation is switched off with a warning.
 patience : int, default=10
     Epochs without a better validation score before training stops.
+average_best_epochs : int or None, default=None
+    If set, the fit ends with the element-wise mean of the weights of this many
+    epochs of best validation score (instead of the single best epoch's), as
+    stochastic weight averaging averages along a run (Izmailov et al., UAI
+    2018). With a handful of validation positives the single best epoch is partly
+    chosen by chance. Needs a validation split; without one the last weights are
+    kept.
 scoring : str or callable, default="roc_auc"
     The validation measure that chooses the epoch; greater is better. A scorer
     name of :func:`imbnn.metrics.get_scorer` (scikit-learn's and imbnn's, e.g.
@@ -118,11 +125,16 @@ history_ : skorch.History
     Per epoch: ``train_loss`` and, with validation, ``valid_loss``,
     ``valid_auc`` and, when ``scoring`` is not ``"roc_auc"``, ``valid_score``.
 best_epoch_ : int
-    Epoch whose weights were kept (the last one without validation).
+    Epoch of best validation score, whose weights were kept (the first of the
+    averaged epochs with ``average_best_epochs``; the last epoch without
+    validation).
 best_validation_score_ : float or None
     The validation ``scoring`` of that epoch (None without validation).
 best_validation_auc_ : float or None
     The validation ROC AUC of that epoch (None without validation); never NaN.
+averaged_epochs_ : list of int or None
+    With ``average_best_epochs`` and a validation split, the epochs whose weights
+    were averaged, best first; None otherwise.
 n_epochs_ : int
     Epochs trained.
 validation_indices_ : ndarray or None
