@@ -62,6 +62,20 @@ def _aum(**params):
     return {"aum": {**panel.AUM_FIRST_ROUND, **params}}
 
 
+def _current(**params):
+    """The third round's networks at their current defaults, explicit, plus ``params``.
+
+    ``lr=1e-2`` (ReMix ``lr=1e-3``), ALM on ``base_loss="weighted_bce"``, plain batches.
+    """
+    current = {
+        "net": dict(lr=1e-2),
+        "net_balanced": dict(lr=1e-2),
+        "remix": dict(lr=1e-3),
+        "alm": dict(lr=1e-2, base_loss="weighted_bce"),
+    }
+    return {name: {**config, "min_per_class": None, **params} for name, config in current.items()}
+
+
 _WB = {"alm": {"base_loss": "weighted_bce"}}
 _STEPS = dict(lr=1e-2, patience_steps=200)
 
@@ -126,6 +140,30 @@ STUDIES = {
     "aum2_count_best": _aum(lr=1e-2, variant="count", average_best_epochs=5),
     "aum2_combo": _aum(lr=1e-2, min_per_class=16, average_best_epochs=5),
     "aum2_combo_count": _aum(lr=1e-2, variant="count", min_per_class=16, average_best_epochs=5),
+    # Third round (docs/user_guide/defaults.rst, "Third round: averaging the best epochs
+    # for every network"): the four other networks at their current defaults, given
+    # explicitly, with and without the mean weights of the best epochs
+    "net3_default": _current(average_best_epochs=None),
+    "net3_avg3": _current(average_best_epochs=3),
+    "net3_avg5": _current(average_best_epochs=5),
+    # formed from the three above by the round's written rule: min_per_class=16 with the
+    # estimator's average_best_epochs of higher mean development ROC AUC (Net 5, Net
+    # balanced 3, ALM 3)
+    "net3_mpc16": {
+        "net": {**_current()["net"], "min_per_class": 16, "average_best_epochs": 5},
+        "net_balanced": {**_current()["net_balanced"], "min_per_class": 16,
+                         "average_best_epochs": 3},
+        "alm": {**_current()["alm"], "min_per_class": 16, "average_best_epochs": 3},
+    },
+    # the round's choice by its rule, for its single confirmation run (Net balanced:
+    # nothing chosen)
+    "net3_chosen": {
+        "net": {**_current()["net"], "min_per_class": 16, "average_best_epochs": 5},
+        "remix": {**_current()["remix"], "average_best_epochs": 5},
+        "alm": {**_current()["alm"], "average_best_epochs": 3},
+    },
+    # AUMClassifier at its shipped defaults (the second round's confirmed configuration)
+    "aum3_shipped": {"aum": dict(lr=1e-2, min_per_class=16, average_best_epochs=5)},
     # ALM-specific
     "alm_mu": {"alm": dict(lr=1e-2, base_loss="weighted_bce", mu=1e-2, delta=1.0)},
 }
