@@ -70,7 +70,7 @@ for name, model in models.items():
         f"{name:>22}: test ROC AUC {roc_auc_score(y_test, probability):.3f}, "
         f"Brier score {brier_score_loss(y_test, probability):.4f}, "
         f"mean probability {probability.mean():.3f} (positive rate {y_test.mean():.3f}), "
-        f"epoch kept {model.best_epoch_} of {model.n_epochs_}"
+        f"best epoch {model.best_epoch_} of {model.n_epochs_}"
     )
     assert np.all((probability >= 0) & (probability <= 1))
 
