@@ -296,10 +296,11 @@ def plot_roc_curves(roc, scores=None, *, split=None, min_tpr=None):
 def plot_history(history, *, split=None, scores=None):
     """Subtrain and validation ROC AUC per epoch, one panel per data set and estimator.
 
-    With ``split=None`` every fold is drawn (thin lines) with a star at the epoch
-    each kept; with a split, a dashed line marks the epoch kept. The kept epoch is
-    ``best_epoch`` of ``scores`` when given, else the first epoch of largest
-    validation AUC.
+    With ``split=None`` every fold is drawn (thin lines) with a star at its best
+    epoch; with a split, a dashed line marks it. The best epoch is ``best_epoch``
+    of ``scores`` when given, else the first epoch of largest validation AUC; it is
+    the epoch a network keeps, or the first of the epochs whose weights it averages
+    (``average_best_epochs``, AUMClassifier's default).
 
     Parameters
     ----------
@@ -365,9 +366,9 @@ def plot_history(history, *, split=None, scores=None):
             if r == 0 and c == 0:
                 handles = [Line2D([], [], color=colour, label=label) for _, label, colour in curves]
                 handles.append(
-                    Line2D([], [], marker="*", color="black", linestyle="none", label="epoch kept")
+                    Line2D([], [], marker="*", color="black", linestyle="none", label="best epoch")
                     if split is None
-                    else Line2D([], [], color="grey", linestyle="--", label="epoch kept")
+                    else Line2D([], [], color="grey", linestyle="--", label="best epoch")
                 )
                 ax.legend(handles=handles, fontsize="x-small")
     return figure
