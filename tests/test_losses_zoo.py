@@ -209,6 +209,38 @@ def test_weighted_bce_is_torch_bce_with_pos_weight():
     assert WeightedBCELoss()(scores, target).item() == pytest.approx(expected.item(), rel=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("counts", [[270, 30], [5, 0]])
+def test_weighted_bce_fused_path_matches_the_per_example_formula(dtype, counts):
+    # Without weights and with host counts, W-BCE takes torch's fused call; its value
+    # and gradient are those of the per-example formula (numpy) and of the general path.
+    scores, target = batch(n=40, seed=11)
+    z, y = scores.numpy(), target.numpy()
+    negatives, positives = max(counts[0], 1), max(counts[1], 1)
+    weight = np.where(y == 1, 0.4 * negatives / positives, 1.0)
+    softplus = np.logaddexp(0, np.where(y == 1, -z, z))
+    expected = float(np.mean(weight * softplus))
+    expected_gradient = weight * np.where(y == 1, sigmoid(z) - 1, sigmoid(z)) / len(z)
+    loss = WeightedBCELoss(c=0.4, class_counts=counts)
+    fused = scores.to(dtype).clone().requires_grad_(True)
+    general = scores.to(dtype).clone().requires_grad_(True)
+    value = loss(fused, target)
+    reference = loss(general, target, sample_weight=torch.ones(40, dtype=dtype))  # general path
+    value.backward(), reference.backward()
+    tolerance = 1e-6 if dtype == torch.float32 else 1e-12
+    assert value.dtype == dtype
+    assert value.item() == pytest.approx(expected, rel=tolerance)
+    assert reference.item() == pytest.approx(expected, rel=tolerance)
+    np.testing.assert_allclose(fused.grad.double().numpy(), expected_gradient, rtol=0, atol=tolerance)
+    torch.testing.assert_close(fused.grad, general.grad, rtol=0, atol=tolerance)
+
+
+@pytest.mark.parametrize("sample_weight", [None, torch.ones(4)])
+def test_weighted_bce_refuses_negative_counts_on_both_paths(sample_weight):
+    with pytest.raises(ValueError, match="class_counts must be non-negative"):
+        WeightedBCELoss(class_counts=[-1, 3])(torch.zeros(4), torch.tensor([0, 1, 0, 1]), sample_weight)
+
+
 @pytest.mark.parametrize("beta", [0.0, 0.9, 0.999])
 def test_class_balanced_weights_are_inverse_effective_numbers(beta):
     scores, target = batch(n=30, n_classes=3, seed=8)
