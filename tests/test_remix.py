@@ -177,6 +177,13 @@ def test_soft_label_loss_against_direct_formulas():
     per_example = -(targets * log_softmax).sum(axis=1)
     value = loss(torch.as_tensor(scores), torch.as_tensor(targets), sample_weight=torch.as_tensor(weight))
     assert float(value) == pytest.approx(np.average(per_example, weights=weight), rel=1e-10)
+    # Unweighted (torch's fused mean) and weighted binary, against the same formulas.
+    assert float(loss(torch.as_tensor(scores), torch.as_tensor(targets))) == pytest.approx(
+        per_example.mean(), rel=1e-10
+    )
+    binary_terms = -(soft_positive.numpy() * np.log(p) + (1 - soft_positive.numpy()) * np.log(1 - p))
+    value = loss(logit, soft, sample_weight=torch.as_tensor(weight))
+    assert float(value) == pytest.approx(np.average(binary_terms, weights=weight), rel=1e-10)
     # Hard class indices (the clean validation batches) give the ordinary cross-entropy.
     hard = rng.integers(0, 4, size=20)
     assert float(loss(torch.as_tensor(scores), torch.as_tensor(hard))) == pytest.approx(

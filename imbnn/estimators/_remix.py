@@ -29,14 +29,14 @@ class _SoftLabelCrossEntropy(ImbalancedLoss):
         if scores.ndim == 2 and scores.shape[1] == 1:
             scores = scores[:, 0]
         soft = target.is_floating_point()
+        # Without weights torch's fused mean; with them, the weighted mean of the terms.
+        reduction = "mean" if sample_weight is None else "none"
         if scores.ndim == 1:
             positive = target[:, 1] if soft and target.ndim == 2 else target.to(scores.dtype)
-            per_example = F.binary_cross_entropy_with_logits(scores, positive, reduction="none")
+            loss = F.binary_cross_entropy_with_logits(scores, positive, reduction=reduction)
         else:
-            per_example = F.cross_entropy(
-                scores, target if soft else target.long(), reduction="none"
-            )
-        return weighted_mean(per_example, sample_weight)
+            loss = F.cross_entropy(scores, target if soft else target.long(), reduction=reduction)
+        return loss if sample_weight is None else weighted_mean(loss, sample_weight)
 
 
 def _balanced_resample_batches(rows, y_rows, n_classes, random_state):
@@ -140,16 +140,17 @@ def _mixup(X, y, n_classes, lam, partner, sample_weight=None):
     X_mixed, soft_labels of shape (n, n_classes) (``(n,)``, the soft label of class 1,
     for two classes), mixed sample_weight (or None)
     """
-    X_mixed = torch.lerp(X[partner], X, lam)
+    # index_select: a third of the cost of advanced indexing at a batch's size.
+    X_mixed = torch.lerp(X.index_select(0, partner), X, lam)
     if n_classes == 2:
         # The binary loss reads only the soft label of class 1.
         positive = y.to(X.dtype)
-        soft_labels = torch.lerp(positive[partner], positive, lam)
+        soft_labels = torch.lerp(positive.index_select(0, partner), positive, lam)
     else:
         one_hot = F.one_hot(y, n_classes).to(X.dtype)
-        soft_labels = torch.lerp(one_hot[partner], one_hot, lam)
+        soft_labels = torch.lerp(one_hot.index_select(0, partner), one_hot, lam)
     if sample_weight is not None:
-        sample_weight = torch.lerp(sample_weight[partner], sample_weight, lam)
+        sample_weight = torch.lerp(sample_weight.index_select(0, partner), sample_weight, lam)
     return X_mixed, soft_labels, sample_weight
 
 
