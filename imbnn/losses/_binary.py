@@ -11,7 +11,14 @@ Binary scores ``(n,)`` are the logit ``z`` of class 1 (the positive, critical cl
 import torch
 import torch.nn.functional as F
 
-from ._base import PerExampleLoss, _constant_tensor, _per_class, _require_binary, cross_entropy_per_example
+from ..utils._docstring import LOSS_DOCS, Substitution
+from ._base import (
+    PerExampleLoss,
+    _constant_tensor,
+    _per_class,
+    _require_binary,
+    cross_entropy_per_example,
+)
 
 __all__ = [
     "AsymmetricFocalLoss",
@@ -111,7 +118,12 @@ class WeightedBCELoss(PerExampleLoss):
         self.class_counts = class_counts
         self.class_weight = class_weight
 
+    @Substitution(**LOSS_DOCS)
     def forward(self, scores, target, sample_weight=None):
+        """The loss of a batch: a scalar tensor, differentiable in ``scores``.
+
+        {loss_call}
+        """
         if sample_weight is not None or self.class_weight is not None or not isinstance(
             self.class_counts, (list, tuple)
         ):
