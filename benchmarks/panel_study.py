@@ -162,6 +162,12 @@ STUDIES = {
         "remix": {**_current()["remix"], "average_best_epochs": 5},
         "alm": {**_current()["alm"], "average_best_epochs": 3},
     },
+    # after the confirmation, not a candidate: what NetClassifier's confirmed configuration
+    # would do to NetClassifier(class_weight="balanced"), which shares its defaults
+    "net3_balanced_as_net": {
+        "net_balanced": {**_current()["net_balanced"], "min_per_class": 16,
+                         "average_best_epochs": 5},
+    },
     # AUMClassifier at its shipped defaults (the second round's confirmed configuration)
     "aum3_shipped": {"aum": dict(lr=1e-2, min_per_class=16, average_best_epochs=5)},
     # ALM-specific

@@ -126,6 +126,9 @@ def make_estimator(base_loss, alm, args, seed, class_counts):
         patience=args.patience,
         validation_fraction=args.validation_fraction,
         scoring=args.scoring,
+        # the single best epoch, as the paper and the ALM arm's base network
+        # (ALMClassifier averages its 3 best by default)
+        average_best_epochs=None,
         random_state=seed,
     )
     if alm:

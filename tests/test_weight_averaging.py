@@ -16,7 +16,12 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification
 from skorch.callbacks import Callback
 
-from imbnn.estimators import AUMClassifier, NetClassifier, SmoothedValidationScore
+from imbnn.estimators import (
+    ALMClassifier,
+    AUMClassifier,
+    NetClassifier,
+    SmoothedValidationScore,
+)
 
 EPOCHS = 12
 # patience beyond max_epochs: no early stop, so every fit runs the same epochs. The
@@ -217,6 +222,14 @@ def test_aum_averages_five_best_epochs_by_default(data):
     clf = AUMClassifier(max_epochs=8, patience=9, random_state=0).fit(X, y)
     assert clf.get_params()["average_best_epochs"] == 5 and clf.min_per_class == 16
     top = _top_epochs(list(clf.history_[:, "valid_auc"]), 5)
+    assert clf.averaged_epochs_ == [i + 1 for i in top]
+
+
+def test_alm_averages_three_best_epochs_by_default(data):
+    X, y = data
+    clf = ALMClassifier(max_epochs=8, patience=9, random_state=0).fit(X, y)
+    assert clf.get_params()["average_best_epochs"] == 3 and clf.min_per_class is None
+    top = _top_epochs(list(clf.history_[:, "valid_auc"]), 3)
     assert clf.averaged_epochs_ == [i + 1 for i in top]
 
 
