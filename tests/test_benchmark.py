@@ -464,7 +464,8 @@ def test_a_parquet_table_is_the_same_task_as_its_csv(tmp_path):
     np.testing.assert_array_equal(from_parquet.target, from_csv.target)
     assert from_parquet.positive == from_csv.positive == "yes"
     pd.testing.assert_frame_equal(
-        from_parquet.data.fillna(-1).astype(str), from_csv.data.fillna(-1).astype(str)
+        from_parquet.data.astype(object).fillna(-1).astype(str),
+        from_csv.data.astype(object).fillna(-1).astype(str),
     )
 
 @pytest.mark.data
