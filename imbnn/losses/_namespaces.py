@@ -8,7 +8,7 @@ AVX-512, torch 2.13, numpy 2.4). The numpy arrays are views of the CPU tensors, 
 moving between the two costs no copy.
 
 Operations shared by name and meaning (``where``, ``minimum`` with ``out=``,
-``negative``, ``concatenate``, ``full_like``, ``empty_like``) are the library's own
+``negative``, ``concatenate``, ``full_like``) are the library's own
 functions; the rest are small adapters.
 """
 
@@ -39,7 +39,6 @@ class _Torch:
     negative = staticmethod(torch.negative)
     concatenate = staticmethod(torch.cat)
     full_like = staticmethod(torch.full_like)
-    empty_like = staticmethod(torch.empty_like)
     sort_descending = staticmethod(_torch_sort_descending)
 
     @staticmethod
@@ -98,7 +97,6 @@ class _Numpy:
     negative = staticmethod(np.negative)
     concatenate = staticmethod(np.concatenate)
     full_like = staticmethod(np.full_like)
-    empty_like = staticmethod(np.empty_like)
 
     @staticmethod
     def sort_descending(scores):
