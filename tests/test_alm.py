@@ -14,6 +14,7 @@ from imbnn.estimators import _alm
 from imbnn.estimators._alm import penalty_limit
 from imbnn.metrics import get_scorer
 from imbnn.losses import CrossEntropyLoss, FocalLoss, WeightedBCELoss
+from imbnn.losses import _namespaces
 
 FAST = dict(max_epochs=30, lr=0.01, random_state=0)
 
@@ -405,8 +406,8 @@ def test_constraint_terms_on_the_tensor_path_equal_the_numpy_path(monkeypatch, w
     clf.net_.mu_ = 0.3
     info = {"y": y, "sample_weight": weight, "index": torch.arange(n)}
     results = {}
-    for path, dtypes in (("numpy", _alm._NUMPY_DTYPES), ("tensor", ())):
-        monkeypatch.setattr(_alm, "_NUMPY_DTYPES", dtypes)
+    for path, dtypes in (("numpy", _namespaces._NUMPY_DTYPES), ("tensor", ())):
+        monkeypatch.setattr(_namespaces, "_NUMPY_DTYPES", dtypes)
         scores = torch.randn(n, generator=torch.Generator().manual_seed(2), requires_grad=True)
         penalty, updates = clf.net_._constraint_terms(scores, info)
         penalty.backward()

@@ -8,6 +8,7 @@ import torch
 from skorch.callbacks import Callback
 
 from ..losses import positive_hinge_sums
+from ..losses._namespaces import numpy_views, use_numpy as _numpy_kernel
 from ..losses._pairwise import _DENSE_MAX_ROWS
 from ..utils._compat import Interval
 from ..utils._docstring import NET_DOCS, Substitution
@@ -17,9 +18,6 @@ from ._net import build_loss
 from ._skorch_net import ImbnnNet
 
 __all__ = ["ALMClassifier"]
-
-# Score dtypes whose CPU tensors the dense constraint terms read as numpy views.
-_NUMPY_DTYPES = (torch.float32, torch.float64)
 
 # Validation AUC drop (since the previous epoch) that raises the penalty (Sangalli et al.).
 _AUC_DROP = 0.05
@@ -79,10 +77,9 @@ def _linear_stand_in(scores, scores_array, value, gradient):
 
 def _kernel_arrays(use_numpy, *tensors):
     """Detached tensors, as numpy views (no copy) when ``use_numpy``."""
-    return [
-        None if tensor is None else tensor.detach().numpy() if use_numpy else tensor.detach()
-        for tensor in tensors
-    ]
+    if use_numpy:
+        return numpy_views(*tensors)
+    return [None if tensor is None else tensor.detach() for tensor in tensors]
 
 
 def _flat_nonzero(mask):
@@ -152,7 +149,7 @@ class _ALMNet(ImbnnNet):
         # Below _DENSE_MAX_ROWS the terms are a few dozen operations on tiny arrays,
         # where numpy's call overhead is a fraction of torch's.
         dense = scores.shape[0] <= _DENSE_MAX_ROWS
-        use_numpy = dense and scores.is_cpu and scores.dtype in _NUMPY_DTYPES
+        use_numpy = _numpy_kernel(scores, _DENSE_MAX_ROWS)
         target, index, weight, multipliers = _kernel_arrays(
             use_numpy, info["y"], info["index"], tensor_weight, self.multipliers_
         )
