@@ -332,8 +332,9 @@ class ALMClassifier(BaseNetClassifier):
         of best validation score, instead of the single best epoch's: with a
         handful of validation positives the best epoch is partly chosen by chance.
         3 was chosen on a panel of imbalanced tables (see
-        :doc:`/user_guide/defaults`); None keeps the best epoch. Needs a
-        validation split; without one the last weights are kept.
+        :doc:`/user_guide/defaults`); None keeps the best epoch. The fit holds
+        this many copies of the weights. Needs a validation split; without one the
+        last weights are kept.
     {scoring}
     {min_per_class}
     {random_state}

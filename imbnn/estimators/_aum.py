@@ -62,8 +62,9 @@ class AUMClassifier(BaseNetClassifier):
         of best validation score, instead of the single best epoch's: with a
         handful of validation positives the best epoch is partly chosen by chance.
         Chosen with ``min_per_class=16`` on a panel of imbalanced tables (see
-        :doc:`/user_guide/defaults`); None keeps the best epoch. Needs a
-        validation split; without one the last weights are kept.
+        :doc:`/user_guide/defaults`); None keeps the best epoch. The fit holds
+        this many copies of the weights. Needs a validation split; without one the
+        last weights are kept.
     scoring : str or callable, default="roc_auc"
         The validation measure that chooses the epoch. It must be a ranking
         measure (``"roc_auc"``, ``"average_precision"``, ``"neg_fpr_at_tpr_95"``...):
@@ -73,7 +74,8 @@ class AUMClassifier(BaseNetClassifier):
         class short of them in a batch is topped up with its rows drawn at random):
         AUM is zero, with no gradient, on a batch with one class, and its gradient
         on a batch with one or two positives is mostly noise. 16 was chosen with
-        ``average_best_epochs=5``; None draws plain shuffled batches.
+        ``average_best_epochs=5`` on binary tables; with many classes a batch grows
+        to at least ``16 * n_classes`` rows. None draws plain shuffled batches.
     {random_state}
     {device}
     {verbose}

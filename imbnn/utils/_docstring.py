@@ -75,8 +75,8 @@ average_best_epochs : int or None, default=None
     epochs of best validation score (instead of the single best epoch's), as
     stochastic weight averaging averages along a run (Izmailov et al., UAI
     2018). With a handful of validation positives the single best epoch is partly
-    chosen by chance. Needs a validation split; without one the last weights are
-    kept.
+    chosen by chance. The fit holds this many copies of the weights. Needs a
+    validation split; without one the last weights are kept.
 scoring : str or callable, default="roc_auc"
     The validation measure that chooses the epoch; greater is better. A scorer
     name of :func:`imbnn.metrics.get_scorer` (scikit-learn's and imbnn's, e.g.
