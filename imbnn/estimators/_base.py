@@ -30,7 +30,6 @@ from ..networks import MLP
 from ..samplers import StratifiedBatchSampler
 from ..utils._compat import Interval, Options, check_sample_weight, validate_parameter_constraints
 from ..utils._docstring import NET_DOCS, Substitution
-from ._weight_averaging import BestEpochsWeightAveraging
 from ._callbacks import (
     StopEarly,
     StopOnNonFiniteLoss,
@@ -41,6 +40,7 @@ from ._callbacks import (
 from ._data import ShuffledBatchSampler, TensorData, to_numpy
 from ._skorch_net import HeldOutRows, ImbnnNet
 from ._validation import stratified_validation_split
+from ._weight_averaging import BestEpochsWeightAveraging
 
 __all__ = ["BaseNetClassifier"]
 
