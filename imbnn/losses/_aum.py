@@ -119,7 +119,7 @@ def _aum_kernel(xp, scores, is_positive, weight, variant):
     s, order = xp.sort_descending(scores)
     positive = xp.take(is_positive, order)  # bytes: the cheapest random gather
     negative_step, positive_step, fn_total = _class_steps(xp, is_positive, weight, variant)
-    step = xp.masked_fill_(xp.full_like(s, negative_step), positive, positive_step)
+    step = xp.by_class(positive, positive_step, negative_step, like=s)
     if weight is not None:
         step *= xp.take(weight, order)
     fp_step = xp.where(positive, 0.0, step)

@@ -56,8 +56,9 @@ class _Torch:
         return torch.empty_like(values).scatter_(0, indices, values)
 
     @staticmethod
-    def masked_fill_(values, mask, value):
-        return values.masked_fill_(mask, value)
+    def by_class(is_positive, positive_value, negative_value, like):
+        """``positive_value`` where ``is_positive``, else ``negative_value``, like ``like``."""
+        return torch.full_like(like, negative_value).masked_fill_(is_positive, positive_value)
 
     @staticmethod
     def relu_(values):
@@ -101,7 +102,7 @@ class _Numpy:
     @staticmethod
     def sort_descending(scores):
         # Ties may come in any order: the kernels' results do not depend on it.
-        order = np.argsort(np.negative(scores))
+        order = np.negative(scores).argsort()  # the method skips numpy's Python wrapper
         return scores[order], order
 
     @staticmethod
@@ -110,7 +111,7 @@ class _Numpy:
 
         A float32 running sum of 10**4 terms would lose about 4 digits.
         """
-        return np.cumsum(values, dtype=np.float64).astype(values.dtype, copy=False)
+        return values.cumsum(dtype=np.float64).astype(values.dtype, copy=False)
 
     @staticmethod
     def take(values, indices):
@@ -123,9 +124,9 @@ class _Numpy:
         return out
 
     @staticmethod
-    def masked_fill_(values, mask, value):
-        np.copyto(values, value, where=mask)
-        return values
+    def by_class(is_positive, positive_value, negative_value, like):
+        scalar = like.dtype.type  # numpy scalars of like's dtype keep the result's dtype
+        return np.where(is_positive, scalar(positive_value), scalar(negative_value))
 
     @staticmethod
     def relu_(values):
