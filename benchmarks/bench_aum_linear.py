@@ -101,9 +101,11 @@ def run_task(name, X_train, y_train, X_test, y_test, seed, max_epochs):
     ))
     grid = []
     for lr in LEARNING_RATES:
+        # The single best epoch, as the line search keeps its best iteration.
         net = AUMClassifier(
             module=LinearNet, optimizer=torch.optim.SGD, lr=lr, batch_size=-1,
             max_epochs=max_epochs, validation_fraction=0.5, patience=20, random_state=seed,
+            average_best_epochs=None,
         )
         start = time.perf_counter()
         net.fit(X_train.astype(np.float32), y_train)

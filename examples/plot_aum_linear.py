@@ -65,10 +65,11 @@ print(
 rates = [1e-2, 1.0, 100.0] if small else [1e-3, 1e-2, 1e-1, 1.0, 10.0]
 runs = {}
 for lr in rates:
+    # The single best epoch, as the line search keeps its best iteration.
     net = AUMClassifier(
         module=LinearNet, optimizer=torch.optim.SGD, lr=lr, batch_size=-1,
         max_epochs=30 if small else 300, validation_fraction=0.5, patience=300,
-        random_state=0,
+        average_best_epochs=None, random_state=0,
     ).fit(X_train, y_train)
     runs[lr] = net
     test_auc = roc_auc_score(y_test, net.decision_function(X_test))
