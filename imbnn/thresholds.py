@@ -30,6 +30,7 @@ from .utils._compat import (
     Interval,
     RealNotInt,
     StrOptions,
+    check_estimator_parameters,
     check_method_params,
     check_sample_weight,
     safe_indexing,
@@ -250,7 +251,7 @@ class TunedThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
                 "probability=True; otherwise wrap the estimator in "
                 "sklearn.calibration.CalibratedClassifierCV)."
             )
-        self._validate_params()
+        check_estimator_parameters(self)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)

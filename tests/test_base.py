@@ -86,7 +86,7 @@ def test_private_names_are_imported_only_in_the_compat_module():
 # Private attributes of skorch nets and scikit-learn scorers that imbnn once read or set.
 _PRIVATE_ATTRIBUTES = re.compile(
     r"\.(_set_training|initialized_|virtual_params_|_score_func|_sign|_response_method|"
-    r"_kwargs|get_params_for|_get_params_for)\b"
+    r"_kwargs|get_params_for|_get_params_for|_validate_params|_get_param_names)\b"
 )
 
 

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._aum_line_search import METHODS, aum_line_search
 from ..losses import aum_with_gradient
-from ..utils._compat import Interval, StrOptions, check_sample_weight
+from ..utils._compat import Interval, StrOptions, check_estimator_parameters, check_sample_weight
 from ._calibration import MonotoneCalibrator
 from ._validation import stratified_validation_split
 
@@ -180,7 +180,7 @@ class AUMLinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params()
+        check_estimator_parameters(self)
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), dtype=np.float64)
         check_classification_targets(y)
         sample_weight = check_sample_weight(sample_weight, X, ensure_non_negative=True)

@@ -28,7 +28,13 @@ from skorch.utils import noop
 from ..metrics import check_scoring
 from ..networks import MLP
 from ..samplers import StratifiedBatchSampler
-from ..utils._compat import Interval, Options, check_sample_weight, validate_parameter_constraints
+from ..utils._compat import (
+    Interval,
+    Options,
+    check_sample_weight,
+    parameter_names,
+    validate_parameter_constraints,
+)
 from ..utils._docstring import NET_DOCS, Substitution
 from ._callbacks import (
     StopEarly,
@@ -200,7 +206,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
     def _declared_parameter_names(cls):
         # scikit-learn reads the signature on every call; a fit asks a dozen times.
         if "_declared_names" not in cls.__dict__:
-            cls._declared_names = frozenset(cls._get_param_names())
+            cls._declared_names = frozenset(parameter_names(cls))
         return cls._declared_names
 
     def _extra_parameter_names(self):
@@ -267,7 +273,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             {name: getattr(self, name) for name in self._parameter_constraints},
             caller_name=type(self).__name__,
         )
-        declared = self._get_param_names()
+        declared = parameter_names(type(self))
         unknown = [
             f"{name!r}{_closest(name, declared)}"
             for name in self._extra_parameter_names()

@@ -6,7 +6,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._compat import check_sample_weight
+from ..utils._compat import check_estimator_parameters, check_sample_weight
 
 __all__ = ["FeaturelessClassifier"]
 
@@ -68,7 +68,7 @@ class FeaturelessClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params()
+        check_estimator_parameters(self)
         X, y = validate_data(
             self, X, y, accept_sparse=True, ensure_all_finite=False, dtype="numeric", allow_nd=True
         )

@@ -35,6 +35,24 @@ check_method_params = _check_method_params
 num_samples = _num_samples
 safe_indexing = _safe_indexing
 
+def check_estimator_parameters(estimator):
+    """Validate ``estimator``'s parameters against its ``_parameter_constraints``.
+
+    What ``BaseEstimator._validate_params`` (a private method) does, through the
+    validation function scikit-learn exposes.
+    """
+    validate_parameter_constraints(
+        estimator._parameter_constraints,
+        estimator.get_params(deep=False),
+        caller_name=type(estimator).__name__,
+    )
+
+
+def parameter_names(estimator_class):
+    """The constructor's parameter names, as ``get_params`` reads them (sorted)."""
+    return estimator_class._get_param_names()
+
+
 ScorerParts = namedtuple("ScorerParts", "score_func sign kwargs response_method")
 
 
@@ -64,6 +82,8 @@ __all__ = [
     "StrOptions",
     "validate_parameter_constraints",
     "validate_params",
+    "check_estimator_parameters",
+    "parameter_names",
     "check_method_params",
     "check_sample_weight",
     "num_samples",
