@@ -130,7 +130,8 @@ class WeightedBCELoss(PerExampleLoss):
             return super().forward(scores, target, sample_weight)
         # The common case (ALMClassifier's base loss): training counts known on the host
         # and no weights, in torch's fused call, whose pos_weight is W-BCE's weight;
-        # the general path costs about 70 us more per batch of 256 inside a fit.
+        # the general path costs about 45 us more per batch of 256 inside a training step
+        # (benchmarks/bench_loss_in_step.py).
         scores, target, _ = self._check_inputs(scores, target)
         _require_binary(self, scores)
         _refuse_negative_counts(self.class_counts)
