@@ -76,6 +76,32 @@ def _current(**params):
     return {name: {**config, "min_per_class": None, **params} for name, config in current.items()}
 
 
+#: AUM's and ALM's defaults at the fourth round, explicit.
+_FOURTH_DEFAULTS = {
+    "aum": dict(lr=1e-2, min_per_class=16, average_best_epochs=5),
+    "alm": dict(lr=1e-2, base_loss="weighted_bce", average_best_epochs=3),
+}
+
+
+def _fourth(estimators=("aum", "alm"), **change):
+    """A fourth-round configuration: ``change`` on AUM's and ALM's current defaults."""
+    return {name: {**_FOURTH_DEFAULTS[name], **change} for name in estimators}
+
+
+#: The fourth round's changes shared by AUM and ALM.
+_FOURTH = {
+    "default": {},
+    "lr3e-3": dict(lr=3e-3),
+    "lr3e-2": dict(lr=3e-2),
+    "adamw2": dict(optimizer=torch.optim.AdamW, optimizer__weight_decay=1e-2),
+    "adamw1": dict(optimizer=torch.optim.AdamW, optimizer__weight_decay=1e-1),
+    "drop": dict(module__dropout=0.2),
+    "w256": dict(hidden_layer_sizes=(256,)),
+    "plateau": dict(schedule="plateau", plateau_patience=3),
+    "avg10": dict(average_best_epochs=10),
+    "p20_avg10": dict(patience=20, average_best_epochs=10),
+}
+
 _WB = {"alm": {"base_loss": "weighted_bce"}}
 _STEPS = dict(lr=1e-2, patience_steps=200)
 
@@ -170,6 +196,11 @@ STUDIES = {
     },
     # AUMClassifier at its shipped defaults (the second round's confirmed configuration)
     "aum3_shipped": {"aum": dict(lr=1e-2, min_per_class=16, average_best_epochs=5)},
+    # Fourth round (docs/user_guide/defaults.rst, "Fourth round: AUM and ALM against the
+    # rest of the bar"): one change each to AUM's and ALM's current defaults
+    **{f"c4_{name}": _fourth(**change) for name, change in _FOURTH.items()},
+    "c4_neg_aum": _fourth(estimators=("aum",), scoring="neg_aum"),
+    "c4_count": _fourth(estimators=("aum",), variant="count"),
     # ALM-specific
     "alm_mu": {"alm": dict(lr=1e-2, base_loss="weighted_bce", mu=1e-2, delta=1.0)},
 }
