@@ -59,6 +59,17 @@ def brute_force_penalty(scores, y, multipliers, mu, delta, weight=None):
     return total / (weight[positives].sum() * weight[negatives].sum()), q
 
 
+def constraint_terms(net, scores, info):
+    """The net's terms of a batch: their value, their gradient in ``scores``, and the
+    multipliers' change (``_constraint_terms`` updates them)."""
+    scores = scores.detach().clone().requires_grad_(True)
+    before = net.multipliers_.clone()
+    penalty, value, gradients = net._constraint_terms(scores, info)
+    _alm._backward(scores.sum() * 0 if penalty is None else penalty, gradients)
+    total = value + (0.0 if penalty is None else penalty.item())
+    return total, scores.grad, net.multipliers_ - before
+
+
 class RecordingNet(_alm._ALMNet):
     """Checks every training step against brute force while training."""
 
@@ -110,19 +121,16 @@ def test_multiplier_update_sums_all_positives_of_a_batch():
     clf.fit(np.eye(4, dtype=np.float32), [0, 1, 0, 1])
     clf.net_.multipliers_ = torch.tensor([0.0, 0.3, 0.0, 0.7])
     clf.net_.mu_ = 0.5
-    scores = torch.tensor([0.2, 0.0, -0.8, 0.5], requires_grad=True)
+    scores = torch.tensor([0.2, 0.0, -0.8, 0.5])
     info = {"y": torch.tensor([0, 1, 0, 1]), "sample_weight": None, "index": torch.arange(4)}
-    penalty, updates = clf.net_._constraint_terms(scores, info)
+    penalty, grad, change = constraint_terms(clf.net_, scores, info)
     expected, q = brute_force_penalty(
-        scores.detach().numpy(), np.array([0, 1, 0, 1]), [0, 0.3, 0, 0.7], 0.5, 1.0
+        scores.numpy(), np.array([0, 1, 0, 1]), [0, 0.3, 0, 0.7], 0.5, 1.0
     )
     assert q[1] > 0 and q[3] > 0
-    assert penalty.item() == pytest.approx(expected)
-    rows, q_batch = updates[0]
-    assert rows.tolist() == [1, 3]
-    np.testing.assert_allclose(q_batch.numpy(), [q[1], q[3]], rtol=1e-6)
+    assert penalty == pytest.approx(expected)
+    np.testing.assert_allclose(change.numpy(), [0, 0.5 * q[1], 0, 0.5 * q[3]], rtol=1e-6)
     # gradient of the penalty: finite differences
-    penalty.backward()
     for i in range(4):
         up, down = scores.detach().double().numpy().copy(), scores.detach().double().numpy().copy()
         up[i] += 1e-5
@@ -131,8 +139,8 @@ def test_multiplier_update_sums_all_positives_of_a_batch():
             brute_force_penalty(up, np.array([0, 1, 0, 1]), [0, 0.3, 0, 0.7], 0.5, 1.0)[0]
             - brute_force_penalty(down, np.array([0, 1, 0, 1]), [0, 0.3, 0, 0.7], 0.5, 1.0)[0]
         ) / 2e-5
-        assert scores.grad[i].item() == pytest.approx(difference, abs=1e-4)
-    assert scores.grad[0] > 0 and scores.grad[2] > 0
+        assert grad[i].item() == pytest.approx(difference, abs=1e-4)
+    assert grad[0] > 0 and grad[2] > 0
 
 
 def test_weighted_constraint_terms_match_brute_force():
@@ -146,10 +154,9 @@ def test_weighted_constraint_terms_match_brute_force():
     clf.net_.multipliers_ = torch.tensor(multipliers)
     clf.net_.mu_ = 0.1
     info = {"y": torch.tensor(y), "sample_weight": torch.tensor(weight), "index": torch.arange(6)}
-    penalty, _ = clf.net_._constraint_terms(scores, info)
-    assert penalty.item() == pytest.approx(
-        brute_force_penalty(scores, y, multipliers, 0.1, 0.25, weight)[0]
-    )
+    penalty, _, _ = constraint_terms(clf.net_, scores, info)
+    expected, _ = brute_force_penalty(scores, y, multipliers, 0.1, 0.25, weight)
+    assert penalty == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("path", ["dense", "sort"])
@@ -170,23 +177,22 @@ def test_constraint_terms_and_gradient_match_autograd_on_explicit_pairs(
     clf.net_.multipliers_ = torch.rand(n, generator=generator, dtype=torch.float64) * (y == 1)
     clf.net_.mu_ = 0.3
     info = {"y": y, "sample_weight": weight, "index": torch.arange(n)}
-    x = scores.clone().requires_grad_(True)
-    penalty, updates = clf.net_._constraint_terms(x, info)
-    (grad,) = torch.autograd.grad(penalty, x)
+    multipliers = clf.net_.multipliers_.clone()
+    penalty, grad, change = constraint_terms(clf.net_, scores, info)
     # explicit pairs, differentiated by autograd (relu'(0) = 0: a pair on the kink is inactive)
     w = torch.ones(n, dtype=torch.float64) if weight is None else weight
     z = scores.clone().requires_grad_(True)
     positive, negative = y == 1, y == 0
     hinge = torch.relu(0.5 - (z[positive][:, None] - z[negative][None, :])) * w[negative]
     q = hinge.sum(1)
-    expected = (w[positive] * (0.15 * q * q + clf.net_.multipliers_[positive] * q)).sum()
+    expected = (w[positive] * (0.15 * q * q + multipliers[positive] * q)).sum()
     expected = expected / (w[positive].sum() * w[negative].sum())
     (expected_grad,) = torch.autograd.grad(expected, z)
-    assert penalty.item() == pytest.approx(expected.item(), rel=1e-10)
+    assert penalty == pytest.approx(expected.item(), rel=1e-10)
     torch.testing.assert_close(grad, expected_grad, rtol=1e-9, atol=1e-12)
-    rows, q_batch = updates[0]
-    assert torch.equal(rows, torch.nonzero(positive).flatten())
-    torch.testing.assert_close(q_batch, q.detach())
+    # lambda_j += mu q_j for the positives, nothing for the negatives
+    torch.testing.assert_close(change[positive], 0.3 * q.detach())
+    assert torch.all(change[negative] == 0)
 
 
 def test_weight_two_equals_a_duplicated_row_at_full_batch(imbalanced):
@@ -282,13 +288,13 @@ def test_critical_negative_class_in_a_binary_task_flips_the_score():
     clf.net_.multipliers_ = torch.zeros(4)
     scores = torch.tensor([0.3, -0.1, 0.9, 0.0])
     info = {"y": torch.tensor([0, 1, 0, 1]), "sample_weight": None, "index": torch.arange(4)}
-    penalty, updates = clf.net_._constraint_terms(scores, info)
+    penalty, _, change = constraint_terms(clf.net_, scores, info)
     # class "a" (encoded 0) is the positive side, scored by -z
-    expected, _ = brute_force_penalty(
+    expected, q = brute_force_penalty(
         -scores.numpy(), np.array([1, 0, 1, 0]), np.zeros(4), 0.2, 0.5
     )
-    assert penalty.item() == pytest.approx(expected)
-    assert updates[0][0].tolist() == [0, 2]
+    assert penalty == pytest.approx(expected)
+    np.testing.assert_allclose(change.numpy(), [0.2 * q[0], 0, 0.2 * q[2], 0], rtol=1e-6)
 
 
 def test_multiclass_constrains_the_critical_classes_only():
@@ -316,11 +322,11 @@ def test_multiclass_constrains_the_critical_classes_only():
     scores = torch.tensor(np.random.default_rng(2).normal(size=(12, 3)))
     target = torch.tensor(y[:12])
     info = {"y": target, "sample_weight": None, "index": torch.arange(12)}
-    penalty, _ = clf.net_._constraint_terms(scores, info)
+    penalty, _, _ = constraint_terms(clf.net_, scores, info)
     expected, _ = brute_force_penalty(
         scores[:, 2].numpy(), (y[:12] == 2).astype(int), np.zeros(12), clf.net_.mu_, clf.delta
     )
-    assert penalty.item() == pytest.approx(expected)
+    assert penalty == pytest.approx(expected)
 
 
 def test_warm_start_keeps_multipliers_and_fit_resets_them(imbalanced):
@@ -375,17 +381,20 @@ def test_dense_terms_agree_on_numpy_arrays_and_torch_tensors(weighted):
     y = rng.uniform(size=40) < 0.2
     y[:2] = True
     weight = rng.uniform(0.5, 2, size=40) if weighted else None
-    rows = np.flatnonzero(y)
+    rows, negative_rows = np.flatnonzero(y), np.flatnonzero(~y)
     multiplier = rng.uniform(size=len(rows))
-    from_numpy = _dense_constraint_terms(scores, rows, ~y, weight, multiplier, 0.3, 0.5)
+    from_numpy = _dense_constraint_terms(
+        scores, rows, negative_rows, weight, multiplier, 0.3, 0.5, 0.01
+    )
     from_torch = _dense_constraint_terms(
         torch.tensor(scores),
         torch.tensor(rows),
-        torch.tensor(~y),
+        torch.tensor(negative_rows),
         None if weight is None else torch.tensor(weight),
         torch.tensor(multiplier),
         0.3,
         0.5,
+        0.01,
     )
     for array, tensor in zip(from_numpy, from_torch):
         np.testing.assert_allclose(np.asarray(tensor), array, rtol=1e-12)
@@ -408,12 +417,27 @@ def test_constraint_terms_on_the_tensor_path_equal_the_numpy_path(monkeypatch, w
     results = {}
     for path, dtypes in (("numpy", _namespaces._NUMPY_DTYPES), ("tensor", ())):
         monkeypatch.setattr(_namespaces, "_NUMPY_DTYPES", dtypes)
-        scores = torch.randn(n, generator=torch.Generator().manual_seed(2), requires_grad=True)
-        penalty, updates = clf.net_._constraint_terms(scores, info)
-        penalty.backward()
-        results[path] = (penalty.item(), scores.grad, updates[0][0], updates[0][1])
-    (value, grad, rows, q), (value_t, grad_t, rows_t, q_t) = results["numpy"], results["tensor"]
+        scores = torch.randn(n, generator=torch.Generator().manual_seed(2))
+        multipliers = clf.net_.multipliers_.clone()
+        results[path] = constraint_terms(clf.net_, scores, info)
+        clf.net_.multipliers_ = multipliers
+    (value, grad, change), (value_t, grad_t, change_t) = results["numpy"], results["tensor"]
     assert value == pytest.approx(value_t, rel=1e-5)
     torch.testing.assert_close(grad, grad_t)
-    assert torch.equal(rows, rows_t)
-    torch.testing.assert_close(q, q_t)
+    torch.testing.assert_close(change, change_t)
+
+
+def test_multiplier_update_adds_up_a_row_repeated_in_a_batch():
+    # Two positions of a batch holding the same training row: both q's reach its lambda.
+    clf = ALMClassifier(delta=1.0, mu=0.5, max_epochs=1, validation_fraction=0, random_state=0)
+    clf.fit(np.eye(4, dtype=np.float32), [0, 1, 0, 1])
+    clf.net_.multipliers_ = torch.tensor([0.0, 0.2, 0.0, 0.0])
+    scores = torch.tensor([0.2, 0.0, -0.8, 0.5])
+    index = torch.tensor([0, 1, 2, 1])
+    info = {"y": torch.tensor([0, 1, 0, 1]), "sample_weight": None, "index": index}
+    penalty, _, change = constraint_terms(clf.net_, scores, info)
+    expected, q = brute_force_penalty(
+        scores.numpy(), np.array([0, 1, 0, 1]), [0, 0.2, 0, 0.2], 0.5, 1.0
+    )
+    assert penalty == pytest.approx(expected)
+    np.testing.assert_allclose(change.numpy(), [0, 0.5 * (q[1] + q[3]), 0, 0], rtol=1e-6)

@@ -31,48 +31,52 @@ def penalty_limit(mu, rho):
     return mu * rho**5 if mu < 1e-3 else mu * rho**3
 
 
-def _dense_constraint_terms(scores, positive_rows, negative, weight, multiplier, mu, delta):
-    """ALM's terms of one batch, their ``q`` and their gradient, from the n+ x n pairs.
+def _dense_constraint_terms(
+    scores, positive_rows, negative_rows, weight, multiplier, mu, delta, scale
+):
+    """ALM's terms of one batch, their ``q`` and their gradient, from the n+ x n- pairs.
 
-    Returns ``value = sum_j w_j (mu/2 q_j**2 + lambda_j q_j)`` (not yet normalised)
-    with ``q_j = sum_k w_k max(0, delta - (s_j - s_k))`` over the negatives ``k``,
+    Returns ``value = scale sum_j w_j (mu/2 q_j**2 + lambda_j q_j)`` with
+    ``q_j = sum_k w_k max(0, delta - (s_j - s_k))`` over the negatives ``k``,
     ``q``, and the gradient of ``value`` with respect to ``scores``, formed directly
     (``dq_j/ds_j = -sum of the active negatives' weights``, ``dq_j/ds_k = w_k`` when
     active) instead of through an autograd graph of the pair matrix.
 
-    It uses only operators that numpy arrays and torch tensors share, so one code
-    serves both: ALMClassifier hands it numpy views of CPU tensors, whose call
-    overhead at a batch's size is a fraction of torch's (bench_alm.py), and the
-    tensors themselves on other devices. ``weight`` is None or per-row weights;
-    ``negative`` a boolean mask; ``multiplier`` the positives' ``lambda_j``.
+    It uses only operators that numpy arrays and torch tensors share, and the small
+    adapters below, so one code serves both: ALMClassifier hands it numpy views of
+    CPU tensors, whose call overhead at a batch's size is a fraction of torch's
+    (bench_alm.py), and the tensors themselves on other devices. ``positive_rows`` and ``negative_rows``
+    partition the batch's rows; ``weight`` is None or per-row weights;
+    ``multiplier`` the positives' ``lambda_j``; ``scale`` the normalisation
+    ``1 / (n+ n-)``.
     """
-    gap = scores[None, :] - (scores[positive_rows] - delta)[:, None]
-    # Pairs that violate the margin (a pair on the kink is inactive: relu'(0) = 0).
-    active = (gap > 0) & negative[None, :]
-    if weight is not None:
-        active = active * weight
-    q = (gap * active).sum(1)
-    positive_weight = 1.0 if weight is None else weight[positive_rows]
-    value = (positive_weight * q * (multiplier + 0.5 * mu * q)).sum()
-    # d value / d q_j, spread over the pairs of each positive j.
-    pair_slopes = (positive_weight * (multiplier + mu * q))[:, None] * active
-    gradient = pair_slopes.sum(0)
-    gradient[positive_rows] -= pair_slopes.sum(1)
+    gap = scores[negative_rows][None, :] - (scores[positive_rows] - delta)[:, None]
+    # Pairs that violate the margin (a pair on the kink is inactive: relu'(0) = 0), as 0/1
+    # so that the sums over pairs are matrix products.
+    active = _as_dtype(gap > 0, gap)
+    hinge = gap * active
+    if weight is None:
+        q = hinge.sum(1)
+        active_totals = active.sum(1)
+        positive_weight = scale
+    else:
+        weight = _as_dtype(weight, gap)
+        negative_weight = weight[negative_rows]
+        q = hinge @ negative_weight
+        active_totals = active @ negative_weight
+        positive_weight = scale * weight[positive_rows]
+    # The multipliers may have a wider dtype than the scores: the sums below keep it.
+    value = (q * (positive_weight * (multiplier + 0.5 * mu * q))).sum()
+    # d value / d q_j, spread over the active pairs of each positive j.
+    slope = positive_weight * (multiplier + mu * q)
+    # The two row sets cover the batch: every entry is written below.
+    gradient = _empty_like(scores, slope.dtype)
+    gradient[positive_rows] = -slope * active_totals
+    negative_gradient = slope @ _as_dtype(active, slope)
+    gradient[negative_rows] = (
+        negative_gradient if weight is None else negative_gradient * negative_weight
+    )
     return value, q, gradient
-
-
-def _linear_stand_in(scores, scores_array, value, gradient):
-    """``c + scores . gradient``, with ``c`` such that it equals ``value`` at ``scores``.
-
-    Its gradient with respect to ``scores`` is ``gradient``: the terms' value and
-    gradient enter autograd in two operations, cheaper at a batch's size than a
-    custom ``autograd.Function``. ``scores_array`` is ``scores`` as the kernel saw
-    it; ``value`` and ``gradient`` are the kernel's results (numpy or torch).
-    """
-    offset = value - scores_array @ gradient
-    if isinstance(offset, np.generic):
-        offset = float(offset)
-    return torch.dot(scores, _as_tensor(gradient).to(scores.dtype)) + offset
 
 
 def _kernel_arrays(use_numpy, *tensors):
@@ -84,6 +88,41 @@ def _kernel_arrays(use_numpy, *tensors):
 
 def _flat_nonzero(mask):
     return mask.nonzero()[0] if isinstance(mask, np.ndarray) else torch.nonzero(mask).flatten()
+
+
+def _as_dtype(values, like):
+    """``values`` in the dtype of ``like`` (numpy array or tensor, no copy when it has it)."""
+    if isinstance(values, np.ndarray):
+        return values.astype(like.dtype, copy=False)
+    return values.to(like.dtype)
+
+
+def _empty_like(values, dtype):
+    if isinstance(values, np.ndarray):
+        return np.empty_like(values, dtype=dtype)
+    return torch.empty_like(values, dtype=dtype)
+
+
+def _add_at(values, rows, increments):
+    """``values[rows] += increments`` in place, repeated rows adding up (numpy or torch)."""
+    if isinstance(values, np.ndarray):
+        np.add.at(values, rows, increments)
+    else:
+        values.index_add_(0, rows, increments.to(values.dtype))
+
+
+def _backward(loss, gradients):
+    """``loss.backward()``, with ``gradients`` (``(tensor, gradient)`` pairs) added to it.
+
+    One backward pass of ``loss + sum(tensor . gradient)``: the pairs' terms need
+    neither a graph of their own nor an autograd node (each would cost a few
+    microseconds per training step).
+    """
+    if not gradients:
+        loss.backward()
+        return
+    tensors, tensor_gradients = zip(*gradients)
+    torch.autograd.backward((loss, *tensors), (None, *tensor_gradients))
 
 
 def _as_tensor(array):
@@ -140,10 +179,16 @@ class _ALMNet(ImbnnNet):
             self.multipliers_ = torch.zeros(n_rows, dtype=torch.float32, device=self.device)
 
     def _constraint_terms(self, scores, info):
-        """The batch's ALM terms and, per critical class, the positives' rows and ``q``.
+        """The batch's ALM terms; updates the multipliers, ``lambda_j += mu q_j``.
 
-        The terms are None when no critical class has both positives and negatives
-        in the batch.
+        Returns ``(penalty, value, gradients)``. ``penalty`` holds the terms that
+        autograd differentiates (the sort path of large batches), or None.
+        ``value`` is the total of the other terms (a float, 0.0 without any) and
+        ``gradients`` their gradient as ``(tensor, gradient)`` pairs for
+        :func:`_backward`: handed to backward as they are, these terms cost no
+        autograd node. No term comes from a critical class without positives or
+        negatives in the batch. The multipliers change only after every term has
+        read them.
         """
         tensor_weight = info["sample_weight"]
         # Below _DENSE_MAX_ROWS the terms are a few dozen operations on tiny arrays,
@@ -153,8 +198,7 @@ class _ALMNet(ImbnnNet):
         target, index, weight, multipliers = _kernel_arrays(
             use_numpy, info["y"], info["index"], tensor_weight, self.multipliers_
         )
-        penalty = None
-        updates = []
+        penalty, value, gradients, updates = None, 0.0, [], []
         for k in self.critical_indices_.tolist():
             if scores.ndim == 1:
                 # The binary logit scores class 1; class 0 is critical with the opposite sign.
@@ -176,17 +220,19 @@ class _ALMNet(ImbnnNet):
             normaliser = positive_total * negative_total
             if dense:
                 (critical_array,) = _kernel_arrays(use_numpy, critical_scores)
-                value, q, gradient = _dense_constraint_terms(
+                term_value, q, gradient = _dense_constraint_terms(
                     critical_array,
                     positive_rows,
-                    ~positive,
+                    _flat_nonzero(~positive),
                     weight,
                     multiplier,
                     self.mu_,
                     self.delta,
+                    1.0 / normaliser,
                 )
-                term = _linear_stand_in(
-                    critical_scores, critical_array, value / normaliser, gradient / normaliser
+                value += float(term_value)
+                gradients.append(
+                    (critical_scores, _as_tensor(gradient).to(critical_scores.dtype))
                 )
             else:
                 # O(n log n) in time and O(n) in memory for large (e.g. full) batches.
@@ -199,10 +245,12 @@ class _ALMNet(ImbnnNet):
                 )[positive_rows]
                 positive_weight = 1.0 if weight is None else weight[positive_rows]
                 term = (positive_weight * q * (0.5 * self.mu_ * q + multiplier)).sum() / normaliser
+                penalty = term if penalty is None else penalty + term
                 q = q.detach()
-            penalty = term if penalty is None else penalty + term
-            updates.append((_as_tensor(rows), _as_tensor(q)))
-        return penalty, updates
+            updates.append((rows, q))
+        for rows, q in updates:
+            _add_at(multipliers, rows, self.mu_ * q)
+        return penalty, value, gradients
 
     def train_step_single(self, batch, **fit_params):
         if not self.module_.training:
@@ -210,13 +258,14 @@ class _ALMNet(ImbnnNet):
         X, info = batch
         y_pred = self.module_(X)
         scores = scores_of_outputs(y_pred)
-        base = self.criterion_(scores, info["y"], sample_weight=info["sample_weight"])
-        penalty, updates = self._constraint_terms(scores, info)
-        loss = base if penalty is None else base + penalty
-        loss.backward()
-        # The step used the multipliers from before this batch; now lambda_j += mu q_j.
-        for rows, q in updates:
-            self.multipliers_.index_add_(0, rows, self.mu_ * q.to(self.multipliers_.dtype))
+        loss = self.criterion_(scores, info["y"], sample_weight=info["sample_weight"])
+        # The terms use the multipliers from before this batch, which they then update.
+        penalty, value, gradients = self._constraint_terms(scores, info)
+        if penalty is not None:
+            loss = loss + penalty
+        _backward(loss, gradients)
+        if gradients:
+            loss = loss.detach() + value
         return {"loss": loss, "y_pred": y_pred}
 
     def _update_penalty(self, epoch, valid_auc):
