@@ -201,6 +201,16 @@ STUDIES = {
     **{f"c4_{name}": _fourth(**change) for name, change in _FOURTH.items()},
     "c4_neg_aum": _fourth(estimators=("aum",), scoring="neg_aum"),
     "c4_count": _fourth(estimators=("aum",), variant="count"),
+    # formed by the round's rule from the results of those above: ALM's two qualifying
+    # candidates of highest mean ROC AUC from different families (epoch choice:
+    # c4_p20_avg10; regularisation: c4_adamw2). AUM has one qualifying candidate
+    # (c4_w256), so no combination.
+    "c4_combo": _fourth(estimators=("alm",), **_FOURTH["p20_avg10"], **_FOURTH["adamw2"]),
+    # the round's choices by its rule, for its single confirmation run
+    "c4_chosen": {
+        **_fourth(estimators=("aum",), **_FOURTH["w256"]),
+        **_fourth(estimators=("alm",), **_FOURTH["p20_avg10"], **_FOURTH["adamw2"]),
+    },
     # ALM-specific
     "alm_mu": {"alm": dict(lr=1e-2, base_loss="weighted_bce", mu=1e-2, delta=1.0)},
 }
