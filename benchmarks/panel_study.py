@@ -102,6 +102,21 @@ _FOURTH = {
     "p20_avg10": dict(patience=20, average_best_epochs=10),
 }
 
+#: The five networks' package defaults at the fifth round, explicit.
+_PACKAGE_DEFAULTS = {
+    "net": dict(lr=1e-2, min_per_class=None, average_best_epochs=None),
+    "net_balanced": dict(lr=1e-2, min_per_class=None, average_best_epochs=None),
+    "aum": dict(lr=1e-2, min_per_class=16, average_best_epochs=5),
+    "remix": dict(lr=1e-3, min_per_class=None, average_best_epochs=None),
+    "alm": dict(lr=1e-2, base_loss="weighted_bce", min_per_class=None, average_best_epochs=3),
+}
+
+
+def _fifth(**change):
+    """A fifth-round configuration: ``change`` on every network's package defaults."""
+    return {name: {**config, **change} for name, config in _PACKAGE_DEFAULTS.items()}
+
+
 _WB = {"alm": {"base_loss": "weighted_bce"}}
 _STEPS = dict(lr=1e-2, patience_steps=200)
 
@@ -211,6 +226,11 @@ STUDIES = {
         **_fourth(estimators=("aum",), **_FOURTH["w256"]),
         **_fourth(estimators=("alm",), **_FOURTH["p20_avg10"], **_FOURTH["adamw2"]),
     },
+    # Fifth round (docs/user_guide/defaults.rst, "Fifth round: what RealMLP's input
+    # handling teaches"): RealMLP's smooth clipping, and its PBLD embeddings after it
+    "r5_default": _fifth(),
+    "r5_clip": _fifth(module__clip=3.0),
+    "r5_pbld": _fifth(module__clip=3.0, module__embedding="periodic"),
     # ALM-specific
     "alm_mu": {"alm": dict(lr=1e-2, base_loss="weighted_bce", mu=1e-2, delta=1.0)},
 }

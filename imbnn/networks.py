@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["CosineLinear", "LinearNet", "MLP", "LeNet5"]
+__all__ = ["CosineLinear", "LinearNet", "MLP", "LeNet5", "PeriodicEmbedding", "smooth_clip"]
 
 
 class CosineLinear(nn.Module):
@@ -64,6 +64,103 @@ def _output_layer(head, in_features, out_features):
     return _HEADS[head](in_features, out_features)
 
 
+def smooth_clip(X, bound=3.0):
+    """Squash values smoothly into ``(-bound, bound)``: ``X / sqrt(1 + (X / bound)**2)``.
+
+    RealMLP's input clipping (Holzmüller, Grinsztajn and Steinwart, NeurIPS 2024):
+    about the identity for ``|X|`` well below ``bound``, so standardised features
+    pass nearly unchanged while outliers no longer dominate the first layer.
+
+    Parameters
+    ----------
+    X : torch.Tensor
+    bound : float, default=3.0
+
+    Returns
+    -------
+    torch.Tensor of the shape of ``X``
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.networks import smooth_clip
+    >>> smooth_clip(torch.tensor([0.0, 3.0, 1e6])).round(decimals=3)
+    tensor([0.0000, 2.1210, 3.0000])
+    """
+    return X * torch.rsqrt(1 + (X / bound) ** 2)
+
+
+class PeriodicEmbedding(nn.Module):
+    """Each numerical feature embedded by periodic functions of it, and kept as it is.
+
+    RealMLP's default numerical embedding ("PBLD", Holzmüller et al., NeurIPS 2024),
+    a variant of the periodic embeddings of Gorishniy, Rubachev and Babenko (NeurIPS
+    2022): feature ``j`` of a row becomes ``n_frequencies`` values
+    ``cos(2 pi w_jk x_j + b_jk)``, mapped linearly (per feature) to
+    ``n_embedding`` values, followed by ``x_j`` itself. The frequencies are drawn
+    from a normal of standard deviation ``sigma`` and the phases uniformly on
+    (-pi, pi). A network can then draw the sharp, feature-wise thresholds that
+    trees find easily.
+
+    Parameters
+    ----------
+    n_features : int
+    n_frequencies : int, default=16
+    n_embedding : int, default=3
+        Values per feature from the periodic part; the output has
+        ``n_features * (n_embedding + 1)`` columns.
+    sigma : float, default=0.1
+        Standard deviation of the initial frequencies (for standardised inputs).
+    lr_factor : float, default=0.1
+        The embedding's parameters move ``lr_factor`` times as fast as the rest of the
+        network under Adam (RealMLP trains them at a tenth of the learning rate).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbnn.networks import PeriodicEmbedding
+    >>> PeriodicEmbedding(n_features=5)(torch.zeros(2, 5)).shape
+    torch.Size([2, 20])
+    """
+
+    def __init__(self, n_features, n_frequencies=16, n_embedding=3, sigma=0.1, lr_factor=0.1):
+        super().__init__()
+        if lr_factor <= 0:
+            raise ValueError(f"lr_factor must be positive; got {lr_factor!r}.")
+        self.lr_factor = lr_factor
+        self.out_features = n_features * (n_embedding + 1)
+        # Parameters are stored divided by lr_factor and multiplied back in forward:
+        # Adam's steps do not depend on a parameter's scale, so the effective weights
+        # then move lr_factor times as far per step, a per-layer learning rate without
+        # a separate optimiser parameter group.
+        bound = 1 / math.sqrt(n_frequencies)  # nn.Linear's initialisation, per feature
+        stored = {
+            "frequencies": sigma * torch.randn(n_features, n_frequencies),
+            "phases": math.pi * (2 * torch.rand(n_features, n_frequencies) - 1),
+            "weight": bound * (2 * torch.rand(n_features, n_frequencies, n_embedding) - 1),
+            "bias": bound * (2 * torch.rand(n_features, n_embedding) - 1),
+        }
+        for name, value in stored.items():
+            self.register_parameter(name, nn.Parameter(value / lr_factor))
+
+    def forward(self, X):
+        """Embeddings of a batch.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, n_features)
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_features * (n_embedding + 1))
+        """
+        factor = self.lr_factor
+        angles = (2 * math.pi * factor) * X.unsqueeze(-1) * self.frequencies + factor * self.phases
+        periodic = torch.einsum("nfk,fke->nfe", torch.cos(angles), factor * self.weight)
+        embedded = torch.cat([periodic + factor * self.bias, X.unsqueeze(-1)], dim=-1)
+        return embedded.flatten(1)
+
+
 class LinearNet(nn.Module):
     """A linear model: one fully connected layer from features to scores.
 
@@ -115,6 +212,12 @@ class MLP(nn.Module):
     head : {"linear", "cosine"}, default="linear"
         The output layer: an ordinary linear layer (logits), or
         :class:`CosineLinear` (cosine similarities, for ``loss="ldam"``).
+    clip : float or None, default=None
+        Squash every input into ``(-clip, clip)`` with :func:`smooth_clip` before
+        the first layer (RealMLP uses 3 on robustly scaled features).
+    embedding : {None, "periodic"}, default=None
+        ``"periodic"`` embeds every (clipped) input with :class:`PeriodicEmbedding`
+        at its defaults, four values per feature.
 
     Examples
     --------
@@ -125,11 +228,26 @@ class MLP(nn.Module):
     """
 
     def __init__(
-        self, n_features, n_outputs=1, hidden_layer_sizes=(100,), dropout=0.0, head="linear"
+        self,
+        n_features,
+        n_outputs=1,
+        hidden_layer_sizes=(100,),
+        dropout=0.0,
+        head="linear",
+        clip=None,
+        embedding=None,
     ):
         super().__init__()
+        if clip is not None and not clip > 0:
+            raise ValueError(f"clip must be a positive number or None; got {clip!r}.")
+        if embedding not in (None, "periodic"):
+            raise ValueError(f'embedding must be None or "periodic"; got {embedding!r}.')
+        self.clip = clip
         layers = []
         width = n_features
+        if embedding == "periodic":
+            layers.append(PeriodicEmbedding(n_features))
+            width = layers[-1].out_features
         for size in hidden_layer_sizes:
             layers += [nn.Linear(width, size), nn.ReLU()]
             if dropout:
@@ -149,6 +267,8 @@ class MLP(nn.Module):
         -------
         torch.Tensor of shape (n, n_outputs)
         """
+        if self.clip is not None:
+            X = smooth_clip(X, self.clip)
         return self.layers(X)
 
 
