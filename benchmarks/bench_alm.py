@@ -27,6 +27,7 @@ import torch
 from sklearn.datasets import make_classification
 
 from imbnn.estimators import ALMClassifier, NetClassifier
+from imbnn.estimators._alm import _backward
 from imbnn.networks import LeNet5
 
 
@@ -62,10 +63,12 @@ def constraint_work_per_batch(batch_size, n_positives, repeats=3000):
     Timed as the difference between a backward pass through a stand-in base loss
     with and without ALM's terms (one backward call each, as in a fit).
     """
-    clf = ALMClassifier(delta=0.5, mu=1e-3)
-    clf.critical_indices_ = np.array([1])
-    clf.multipliers_ = torch.zeros(20_000)
-    clf.mu_ = 1e-3
+    # The terms live on the fitted estimator's skorch net; a one-epoch fit builds it.
+    rng = np.random.default_rng(0)
+    clf = ALMClassifier(delta=0.5, mu=1e-3, max_epochs=1, validation_fraction=0.0)
+    clf.fit(rng.normal(size=(64, 3)).astype(np.float32), np.arange(64) % 2)
+    net = clf.net_
+    net.multipliers_ = torch.zeros(20_000)
     target = torch.zeros(batch_size, dtype=torch.long)
     target[:n_positives] = 1
     info = {"y": target, "index": torch.randperm(20_000)[:batch_size], "sample_weight": None}
@@ -76,11 +79,11 @@ def constraint_work_per_batch(batch_size, n_positives, repeats=3000):
         scores.sum().backward()
 
     def alm_step():
+        # as ALM's training step: the terms update the multipliers themselves
         scores = weights * 2.0
-        penalty, updates = clf._constraint_terms(scores, info)
-        (scores.sum() + penalty).backward()
-        for rows, q in updates:
-            clf.multipliers_.index_add_(0, rows, clf.mu_ * q)
+        penalty, _, gradients = net._constraint_terms(scores, info)
+        loss = scores.sum() if penalty is None else scores.sum() + penalty
+        _backward(loss, gradients)
 
     times = {base_step: [], alm_step: []}
     for _ in range(10):
