@@ -375,6 +375,7 @@ def test_dense_terms_agree_on_numpy_arrays_and_torch_tensors(weighted):
     # ALMClassifier reads CPU batches as numpy views and other devices' as tensors:
     # one kernel, two array types, the same numbers.
     from imbnn.estimators._alm import _dense_constraint_terms
+    from imbnn.losses._namespaces import NUMPY, TORCH
 
     rng = np.random.default_rng(3)
     scores = rng.normal(size=40)
@@ -384,9 +385,10 @@ def test_dense_terms_agree_on_numpy_arrays_and_torch_tensors(weighted):
     rows, negative_rows = np.flatnonzero(y), np.flatnonzero(~y)
     multiplier = rng.uniform(size=len(rows))
     from_numpy = _dense_constraint_terms(
-        scores, rows, negative_rows, weight, multiplier, 0.3, 0.5, 0.01
+        NUMPY, scores, rows, negative_rows, weight, multiplier, 0.3, 0.5, 0.01
     )
     from_torch = _dense_constraint_terms(
+        TORCH,
         torch.tensor(scores),
         torch.tensor(rows),
         torch.tensor(negative_rows),

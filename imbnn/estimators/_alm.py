@@ -8,7 +8,7 @@ import torch
 from skorch.callbacks import Callback
 
 from ..losses import positive_hinge_sums
-from ..losses._namespaces import numpy_views, use_numpy as _numpy_kernel
+from ..losses._namespaces import NUMPY, TORCH, numpy_views, use_numpy as _numpy_kernel
 from ..losses._pairwise import _DENSE_MAX_ROWS
 from ..utils._compat import Interval
 from ..utils._docstring import NET_DOCS, Substitution
@@ -32,7 +32,7 @@ def penalty_limit(mu, rho):
 
 
 def _dense_constraint_terms(
-    scores, positive_rows, negative_rows, weight, multiplier, mu, delta, scale
+    xp, scores, positive_rows, negative_rows, weight, multiplier, mu, delta, scale
 ):
     """ALM's terms of one batch, their ``q`` and their gradient, from the n+ x n- pairs.
 
@@ -42,10 +42,11 @@ def _dense_constraint_terms(
     (``dq_j/ds_j = -sum of the active negatives' weights``, ``dq_j/ds_k = w_k`` when
     active) instead of through an autograd graph of the pair matrix.
 
-    It uses only operators that numpy arrays and torch tensors share, and the small
-    adapters below, so one code serves both: ALMClassifier hands it numpy views of
-    CPU tensors, whose call overhead at a batch's size is a fraction of torch's
-    (bench_alm.py), and the tensors themselves on other devices. ``positive_rows`` and ``negative_rows``
+    It uses only operators that numpy arrays and torch tensors share, and the array
+    namespace ``xp`` (``NUMPY`` or ``TORCH`` of :mod:`imbnn.losses._namespaces`), so
+    one code serves both: ALMClassifier hands it numpy views of CPU tensors, whose
+    call overhead at a batch's size is a fraction of torch's (bench_alm.py), and the
+    tensors themselves on other devices. ``positive_rows`` and ``negative_rows``
     partition the batch's rows; ``weight`` is None or per-row weights;
     ``multiplier`` the positives' ``lambda_j``; ``scale`` the normalisation
     ``1 / (n+ n-)``.
@@ -53,14 +54,14 @@ def _dense_constraint_terms(
     gap = scores[negative_rows][None, :] - (scores[positive_rows] - delta)[:, None]
     # Pairs that violate the margin (a pair on the kink is inactive: relu'(0) = 0), as 0/1
     # so that the sums over pairs are matrix products.
-    active = _as_dtype(gap > 0, gap)
+    active = xp.as_dtype(gap > 0, gap)
     hinge = gap * active
     if weight is None:
         q = hinge.sum(1)
         active_totals = active.sum(1)
         positive_weight = scale
     else:
-        weight = _as_dtype(weight, gap)
+        weight = xp.as_dtype(weight, gap)
         negative_weight = weight[negative_rows]
         q = hinge @ negative_weight
         active_totals = active @ negative_weight
@@ -70,9 +71,9 @@ def _dense_constraint_terms(
     # d value / d q_j, spread over the active pairs of each positive j.
     slope = positive_weight * (multiplier + mu * q)
     # The two row sets cover the batch: every entry is written below.
-    gradient = _empty_like(scores, slope.dtype)
+    gradient = xp.empty_like(scores, slope.dtype)
     gradient[positive_rows] = -slope * active_totals
-    negative_gradient = slope @ _as_dtype(active, slope)
+    negative_gradient = slope @ xp.as_dtype(active, slope)
     gradient[negative_rows] = (
         negative_gradient if weight is None else negative_gradient * negative_weight
     )
@@ -84,31 +85,6 @@ def _kernel_arrays(use_numpy, *tensors):
     if use_numpy:
         return numpy_views(*tensors)
     return [None if tensor is None else tensor.detach() for tensor in tensors]
-
-
-def _flat_nonzero(mask):
-    return mask.nonzero()[0] if isinstance(mask, np.ndarray) else torch.nonzero(mask).flatten()
-
-
-def _as_dtype(values, like):
-    """``values`` in the dtype of ``like`` (numpy array or tensor, no copy when it has it)."""
-    if isinstance(values, np.ndarray):
-        return values.astype(like.dtype, copy=False)
-    return values.to(like.dtype)
-
-
-def _empty_like(values, dtype):
-    if isinstance(values, np.ndarray):
-        return np.empty_like(values, dtype=dtype)
-    return torch.empty_like(values, dtype=dtype)
-
-
-def _add_at(values, rows, increments):
-    """``values[rows] += increments`` in place, repeated rows adding up (numpy or torch)."""
-    if isinstance(values, np.ndarray):
-        np.add.at(values, rows, increments)
-    else:
-        values.index_add_(0, rows, increments.to(values.dtype))
 
 
 def _backward(loss, gradients):
@@ -195,6 +171,7 @@ class _ALMNet(ImbnnNet):
         # where numpy's call overhead is a fraction of torch's.
         dense = scores.shape[0] <= _DENSE_MAX_ROWS
         use_numpy = _numpy_kernel(scores, _DENSE_MAX_ROWS)
+        xp = NUMPY if use_numpy else TORCH
         target, index, weight, multipliers = _kernel_arrays(
             use_numpy, info["y"], info["index"], tensor_weight, self.multipliers_
         )
@@ -206,7 +183,7 @@ class _ALMNet(ImbnnNet):
             else:
                 critical_scores = scores[:, k]
             positive = target == k
-            positive_rows = _flat_nonzero(positive)
+            positive_rows = xp.flat_nonzero(positive)
             if weight is None:
                 positive_total = len(positive_rows)
                 negative_total = len(target) - positive_total
@@ -221,9 +198,10 @@ class _ALMNet(ImbnnNet):
             if dense:
                 (critical_array,) = _kernel_arrays(use_numpy, critical_scores)
                 term_value, q, gradient = _dense_constraint_terms(
+                    xp,
                     critical_array,
                     positive_rows,
-                    _flat_nonzero(~positive),
+                    xp.flat_nonzero(~positive),
                     weight,
                     multiplier,
                     self.mu_,
@@ -249,7 +227,7 @@ class _ALMNet(ImbnnNet):
                 q = q.detach()
             updates.append((rows, q))
         for rows, q in updates:
-            _add_at(multipliers, rows, self.mu_ * q)
+            xp.add_at(multipliers, rows, self.mu_ * q)
         return penalty, value, gradients
 
     def train_step_single(self, batch, **fit_params):

@@ -9,7 +9,8 @@ moving between the two costs no copy.
 
 Operations shared by name and meaning (``where``, ``minimum`` with ``out=``,
 ``negative``, ``concatenate``, ``full_like``) are the library's own
-functions; the rest are small adapters.
+functions; the rest are small adapters. Besides the AUM kernel, ALMClassifier's
+dense constraint terms use them.
 """
 
 import numpy as np
@@ -80,6 +81,24 @@ class _Torch:
         return group
 
     @staticmethod
+    def flat_nonzero(mask):
+        return torch.nonzero(mask).flatten()
+
+    @staticmethod
+    def as_dtype(values, like):
+        """``values`` in the dtype of ``like`` (no copy when it has it)."""
+        return values.to(like.dtype)
+
+    @staticmethod
+    def empty_like(values, dtype):
+        return torch.empty_like(values, dtype=dtype)
+
+    @staticmethod
+    def add_at(values, rows, increments):
+        """``values[rows] += increments`` in place, repeated rows adding up."""
+        values.index_add_(0, rows, increments.to(values.dtype))
+
+    @staticmethod
     def class_totals(is_positive, weight):
         """The negatives' and the positives' total weight (counts when ``weight`` is None)."""
         if weight is None:
@@ -145,6 +164,22 @@ class _Numpy:
         group = np.zeros(new_group.shape[0] + 1, dtype=np.int32)
         np.cumsum(new_group, dtype=np.int32, out=group[1:])
         return group
+
+    @staticmethod
+    def flat_nonzero(mask):
+        return mask.nonzero()[0]
+
+    @staticmethod
+    def as_dtype(values, like):
+        return values.astype(like.dtype, copy=False)
+
+    @staticmethod
+    def empty_like(values, dtype):
+        return np.empty_like(values, dtype=dtype)
+
+    @staticmethod
+    def add_at(values, rows, increments):
+        np.add.at(values, rows, increments)
 
     @staticmethod
     def class_totals(is_positive, weight):
