@@ -83,9 +83,14 @@ _FOURTH_DEFAULTS = {
 }
 
 
-def _fourth(estimators=("aum", "alm"), **change):
+def _changed(defaults, estimators=None, **change):
+    """``change`` on the explicit ``defaults`` of ``estimators`` (all of them when None)."""
+    return {name: {**defaults[name], **change} for name in estimators or defaults}
+
+
+def _fourth(estimators=None, **change):
     """A fourth-round configuration: ``change`` on AUM's and ALM's current defaults."""
-    return {name: {**_FOURTH_DEFAULTS[name], **change} for name in estimators}
+    return _changed(_FOURTH_DEFAULTS, estimators, **change)
 
 
 #: The fourth round's changes shared by AUM and ALM.
@@ -114,7 +119,7 @@ _PACKAGE_DEFAULTS = {
 
 def _fifth(**change):
     """A fifth-round configuration: ``change`` on every network's package defaults."""
-    return {name: {**config, **change} for name, config in _PACKAGE_DEFAULTS.items()}
+    return _changed(_PACKAGE_DEFAULTS, **change)
 
 
 _WB = {"alm": {"base_loss": "weighted_bce"}}
