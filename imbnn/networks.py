@@ -5,6 +5,7 @@ the number of classes otherwise), which imbnn's estimators fill in from the data
 """
 
 import math
+from numbers import Real
 
 import torch
 from torch import nn
@@ -238,7 +239,7 @@ class MLP(nn.Module):
         embedding=None,
     ):
         super().__init__()
-        if clip is not None and not clip > 0:
+        if clip is not None and not (isinstance(clip, Real) and clip > 0):
             raise ValueError(f"clip must be a positive number or None; got {clip!r}.")
         if embedding not in (None, "periodic"):
             raise ValueError(f'embedding must be None or "periodic"; got {embedding!r}.')

@@ -159,8 +159,9 @@ def test_mlp_clip_and_embedding():
     assert net.layers[1].in_features == 16
     X = 100 * torch.randn(5, 4)
     torch.testing.assert_close(net(X), net.layers(smooth_clip(X, 3.0)))
-    with pytest.raises(ValueError, match="clip must be a positive number"):
-        MLP(n_features=4, clip=0)
+    for clip in (0, -1.0, "3"):
+        with pytest.raises(ValueError, match="clip must be a positive number"):
+            MLP(n_features=4, clip=clip)
     with pytest.raises(ValueError, match='embedding must be None or "periodic"'):
         MLP(n_features=4, embedding="pbld")
 
