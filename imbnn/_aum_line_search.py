@@ -19,13 +19,13 @@ Private: :class:`imbnn.estimators.AUMLinearClassifier` is its user.
 """
 
 import heapq
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .losses import aum_with_gradient
+from .utils._numba import compiled
 
 __all__ = ["LineSearchResult", "aum_line_search", "METHODS"]
 
@@ -325,15 +325,5 @@ def _walk_loop(
     return steps, values, slopes, aucs, n_crossings, at, value
 
 
-def _compile_walk():
-    """The numba-compiled loop, or None (numba absent, or IMBNN_NO_NUMBA=1)."""
-    if os.environ.get("IMBNN_NO_NUMBA") == "1":
-        return None
-    try:
-        import numba
-    except ImportError:
-        return None
-    return numba.njit(cache=False)(_walk_loop)
-
-
-_walk_compiled = _compile_walk()
+# The numba-compiled loop, or None (numba absent, or IMBNN_NO_NUMBA=1).
+_walk_compiled = compiled(_walk_loop, cache=False)

@@ -37,10 +37,22 @@ def sort_path(request, monkeypatch):
     return request.param
 
 
-@pytest.fixture(params=["numpy", "torch"])
+AUM_KERNELS = ["compiled", "numpy", "torch"]
+COMPILED_AUM_LOOP = _aum._aum_loop_compiled  # None without numba
+
+
+def use_aum_kernel(monkeypatch, kernel):
+    """AUM at every size by its numba loop, its kernel on numpy views, or on the tensors."""
+    if kernel == "compiled" and COMPILED_AUM_LOOP is None:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_aum, "_aum_loop_compiled", COMPILED_AUM_LOOP if kernel == "compiled" else None)
+    monkeypatch.setattr(_aum, "_NUMPY_MAX_ROWS", -1 if kernel == "torch" else 10**9)
+
+
+@pytest.fixture(params=AUM_KERNELS)
 def aum_kernel(request, monkeypatch):
-    """Run a test with AUM's kernel on numpy views, and on the tensors, at every size."""
-    monkeypatch.setattr(_aum, "_NUMPY_MAX_ROWS", 10**9 if request.param == "numpy" else -1)
+    """Run a test with each of AUM's kernels at every size."""
+    use_aum_kernel(monkeypatch, request.param)
     return request.param
 
 
@@ -185,7 +197,8 @@ def test_aum_no_ties_path_and_tied_path_agree_without_ties(xp):
 
 @pytest.mark.parametrize("n", [2, 255, 256, 257])
 @pytest.mark.parametrize("ties", [False, True])
-def test_aum_numpy_and_torch_kernels_agree(n, ties, monkeypatch):
+@pytest.mark.parametrize("kernel", ["compiled", "numpy"])
+def test_aum_kernels_agree_with_the_torch_kernel(n, ties, kernel, monkeypatch):
     # Around a mini-batch's size, with and without ties, weighted and not, both variants.
     generator = torch.Generator().manual_seed(n)
     scores = torch.randn(n, generator=generator)
@@ -197,8 +210,8 @@ def test_aum_numpy_and_torch_kernels_agree(n, ties, monkeypatch):
     for variant in ("rate", "count"):
         for w in (None, weight):
             results = {}
-            for path, limit in (("numpy", 10**9), ("torch", -1)):
-                monkeypatch.setattr(_aum, "_NUMPY_MAX_ROWS", limit)
+            for path in (kernel, "torch"):
+                use_aum_kernel(monkeypatch, path)
                 results[path] = aum_with_gradient(scores, positive, w, variant)
             (value_np, gradient_np), (value_torch, gradient_torch) = results.values()
             assert value_np.dtype == value_torch.dtype == torch.float32
@@ -395,3 +408,35 @@ def test_class_weight_list_is_converted_once_and_checked_every_call():
     loss.class_weight = [1.0, 3.0, 2.0]  # a new value is seen at once
     with pytest.raises(ValueError, match="class_weight has 3 entries but the scores have 2"):
         loss(scores, target)
+
+
+@pytest.mark.parametrize(
+    "infinite, finite, labels",
+    [
+        ([np.inf, 0.0], [1.0, 0.0], [1, 0]),  # ranked right: AUM 0, not inf * 0
+        ([np.inf, 0.0], [1.0, 0.0], [0, 1]),
+        ([0.0, -np.inf], [0.0, -1.0], [1, 0]),
+        ([np.inf, np.inf, 0.0], [1.0, 1.0, 0.0], [0, 1, 0]),  # a tie of infinities
+        ([np.inf, 2.0, -np.inf, -np.inf], [3.0, 2.0, -1.0, -1.0], [1, 0, 1, 0]),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_aum_of_infinite_scores(infinite, finite, labels, aum_kernel):
+    # Infinite scores rank like finite ones in the same order and ties: the gradient is
+    # theirs (checked by finite differences), and the AUM is 0 where theirs is 0, infinite
+    # otherwise.
+    finite = np.array(finite)
+    weights = np.ones(len(labels))
+    value, gradient = aum_with_gradient(torch.tensor(infinite), torch.tensor(labels).bool())
+    expected = numpy_aum(finite, labels, weights, "rate")
+    assert value.item() == (0.0 if expected == 0 else np.inf)
+    np.testing.assert_allclose(
+        gradient.numpy(), finite_difference_gradient(finite, labels, weights, "rate", 1e-3), atol=1e-9
+    )
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_aum_of_nan_scores_is_nan(aum_kernel):
+    scores = torch.tensor([np.nan, 0.5, np.nan, 1.0, -2.0])
+    value, gradient = aum_with_gradient(scores, torch.tensor([1, 0, 0, 1, 0]).bool())
+    assert np.isnan(value.item()) and gradient.shape == (5,)

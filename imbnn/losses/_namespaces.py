@@ -74,6 +74,10 @@ class _Torch:
         return bool(values.all())
 
     @staticmethod
+    def isnan(value):
+        return bool(torch.isnan(value))
+
+    @staticmethod
     def group_numbers(new_group):
         """0 for the first element, then the number of group starts up to each element (int32)."""
         group = torch.zeros(new_group.shape[0] + 1, dtype=torch.int32, device=new_group.device)
@@ -158,6 +162,10 @@ class _Numpy:
     @staticmethod
     def all(values):
         return bool(values.all())
+
+    @staticmethod
+    def isnan(value):
+        return bool(np.isnan(value))
 
     @staticmethod
     def group_numbers(new_group):
