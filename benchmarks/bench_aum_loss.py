@@ -22,6 +22,7 @@ import argparse
 import platform
 
 import torch
+import torch.nn.functional as F
 from _loss_timing import make_clock, make_synchronize, median_times
 
 from imbnn.losses import AUMLoss
@@ -93,6 +94,26 @@ def main():
             f"{_format(times['imbnn'])} | {times['imbnn'] / times['sort']:.2f} | "
             f"{times['imbnn'] / times['naive']:.2f} |"
         )
+    print_floors(int(min(args.sizes)), loss_function, device, generator, args.repeats, clock)
+
+
+def print_floors(n, loss_function, device, generator, repeats, clock):
+    """AUMLoss at ``n`` rows against ``sum().backward()`` and fused cross-entropy."""
+    scores = torch.randn(n, generator=generator).to(device)
+    target = (torch.rand(n, generator=generator) < 0.1).long().to(device)
+    target[:2] = torch.tensor([0, 1])
+    target_float = target.to(scores.dtype)
+    functions = {
+        "sum().backward()": lambda: scores.detach().requires_grad_(True).sum().backward(),
+        "fused cross-entropy": lambda: F.binary_cross_entropy_with_logits(
+            scores.detach().requires_grad_(True), target_float
+        ).backward(),
+        "imbnn": lambda: loss_function(scores.detach().requires_grad_(True), target).backward(),
+    }
+    times = median_times(functions, repeats, max(1, int(2e4 // n)), clock)
+    print(f"\nAt {n} rows, forward and backward: " + ", ".join(
+        f"{name} {_format(seconds)}" for name, seconds in times.items()
+    ) + f"; imbnn / cross-entropy {times['imbnn'] / times['fused cross-entropy']:.2f}")
 
 
 if __name__ == "__main__":

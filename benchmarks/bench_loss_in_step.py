@@ -5,7 +5,8 @@ phase: the network's forward, the loss, backward, the optimiser step. Each side 
 loss; the loop runs the same batches for every side, alternating sides over the
 repeats, and the table gives the median microseconds per step of each phase. Sides:
 cross-entropy, W-BCE on its fused path (no weights) and on its general path (unit
-sample weights), and AUMLoss with its kernel on numpy views and on the tensors.
+sample weights), and AUMLoss with its compiled pass (numba installed), its kernel on
+numpy views and on the tensors.
 
 The second table times two pieces of a step alone, as a repeated call sees them:
 a batch's rows gathered by advanced indexing and by ``index_select``, and the
@@ -30,11 +31,16 @@ from imbnn.networks import MLP
 PHASES = ("forward", "loss", "backward", "step")
 
 
-def _aum_on(limit):
+_COMPILED = _aum._aum_loop_compiled
+
+
+def _aum_on(limit, compiled=None):
+    """AUMLoss on its compiled pass (``compiled``), numpy kernel or torch kernel (``limit=-1``)."""
     loss = AUMLoss()
 
     def call(scores, target):
         _aum._NUMPY_MAX_ROWS = limit
+        _aum._aum_loop_compiled = compiled
         return loss(scores, target)
 
     return call
@@ -46,6 +52,7 @@ def sides(class_counts):
         "cross-entropy": CrossEntropyLoss(),
         "W-BCE, fused": weighted_bce,
         "W-BCE, general": lambda s, t: weighted_bce(s, t, sample_weight=torch.ones_like(s)),
+        **({"AUM, compiled pass": _aum_on(_aum._NUMPY_MAX_ROWS, _COMPILED)} if _COMPILED else {}),
         "AUM, numpy kernel": _aum_on(_aum._NUMPY_MAX_ROWS),
         "AUM, torch kernel": _aum_on(-1),
     }
