@@ -31,4 +31,11 @@ def compiled(function, **options):
         import numba
     except ImportError:
         return None
-    return numba.njit(**options)(function)
+    try:
+        return numba.njit(**options)(function)
+    except RuntimeError:
+        if not options.get("cache"):
+            raise
+        # No writable cache folder (a read-only install without a home folder): numba
+        # refuses cache=True; compile in each process instead.
+        return numba.njit(**{**options, "cache": False})(function)
