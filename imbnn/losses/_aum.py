@@ -127,7 +127,7 @@ def _aum_compiled(scores, is_positive, weight, variant):
         scores, order, is_positive, _NO_WEIGHT[scores.dtype] if weight is None else weight,
         negative_step, positive_step, fn_total, gradient,
     )
-    return torch.tensor(aum, dtype=_TORCH_DTYPES[scores.dtype]), torch.from_numpy(gradient)
+    return torch.from_numpy(np.asarray(aum, dtype=scores.dtype)), torch.from_numpy(gradient)
 
 
 def _aum_loop(scores, order, is_positive, weight, negative_step, positive_step, fn_total, gradient):
@@ -139,7 +139,9 @@ def _aum_loop(scores, order, is_positive, weight, negative_step, positive_step, 
     ``min(FP, FN) = FP - relu(D)`` is its share of AUM, and each member's gradient
     needs only ``D`` just below and just above its group. The running sums are in
     float64. A gap times a zero ``min(FP, FN)`` adds nothing, even an infinite gap.
-    An empty ``weight`` means unit weights. Compiled by numba (a loop of a few
+    An empty ``weight`` means unit weights. Each member's step is formed again for
+    its gradient rather than kept in ``gradient``, whose float32 would round it
+    against the float64 sums. Compiled by numba (a loop of a few
     operations per score replaces the two dozen array operations of the numpy
     kernel, whose per-call overhead dominates a mini-batch).
     """
@@ -182,7 +184,6 @@ def _aum_loop(scores, order, is_positive, weight, negative_step, positive_step, 
 # Compiled on the first call for each dtype and kept on disk; None without numba.
 _aum_loop_compiled = compiled(_aum_loop, cache=True, nogil=True)
 _NO_WEIGHT = {np.dtype(np.float32): np.empty(0, np.float32), np.dtype(np.float64): np.empty(0)}
-_TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
 
 def _aum_kernel(xp, scores, is_positive, weight, variant):
