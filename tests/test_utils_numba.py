@@ -25,11 +25,11 @@ def test_compiled_without_a_writable_cache_compiles_without_caching(monkeypatch)
     njit = numba.njit
     calls = []
 
-    def refusing_njit(**options):
+    def refusing_njit(signatures, **options):
         calls.append(options)
         if options.get("cache"):
             raise RuntimeError("cannot cache function '_add_one': no locator available")
-        return njit(**options)
+        return njit(signatures, **options)
 
     monkeypatch.setattr(numba, "njit", refusing_njit)
     function = compiled(_add_one, cache=True, nogil=True)

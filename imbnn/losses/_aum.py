@@ -181,8 +181,19 @@ def _aum_loop(scores, order, is_positive, weight, negative_step, positive_step, 
     return aum
 
 
-# Compiled on the first call for each dtype and kept on disk; None without numba.
-_aum_loop_compiled = compiled(_aum_loop, cache=True, nogil=True)
+# Compiled when the module is imported (from the disk cache after the first time), so
+# that no fit compiles: a Ctrl-C during numba's compilation prints a traceback that
+# numba's callback ignores. Any memory layout ("[:]"): a class's column of (n, K)
+# scores is strided. None without numba.
+_aum_loop_compiled = compiled(
+    _aum_loop,
+    [
+        f"float64({dtype}[:], int64[:], boolean[:], {dtype}[:], float64, float64, float64, {dtype}[:])"
+        for dtype in ("float32", "float64")
+    ],
+    cache=True,
+    nogil=True,
+)
 _NO_WEIGHT = {np.dtype(np.float32): np.empty(0, np.float32), np.dtype(np.float64): np.empty(0)}
 
 

@@ -9,15 +9,18 @@ import os
 __all__ = ["compiled"]
 
 
-def compiled(function, **options):
-    """``numba.njit(**options)(function)``, or None when numba is absent or ``IMBNN_NO_NUMBA=1``.
+def compiled(function, signatures=None, **options):
+    """``numba.njit(signatures, **options)(function)``, or None without numba or with ``IMBNN_NO_NUMBA=1``.
 
-    numba compiles on the first call for each combination of argument types, not here.
+    Without ``signatures`` numba compiles on the first call for each combination
+    of argument types; with them, here, and calls of other types are refused.
 
     Parameters
     ----------
     function : callable
         A function numba can compile in nopython mode.
+    signatures : list of str, optional
+        The argument and return types to compile for now.
     **options
         Passed to :func:`numba.njit` (``cache=True`` keeps the machine code on disk).
 
@@ -32,10 +35,10 @@ def compiled(function, **options):
     except ImportError:
         return None
     try:
-        return numba.njit(**options)(function)
+        return numba.njit(signatures, **options)(function)
     except RuntimeError:
         if not options.get("cache"):
             raise
         # No writable cache folder (a read-only install without a home folder): numba
         # refuses cache=True; compile in each process instead.
-        return numba.njit(**{**options, "cache": False})(function)
+        return numba.njit(signatures, **{**options, "cache": False})(function)
